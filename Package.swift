@@ -1,0 +1,52 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "warden",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "warden", targets: ["warden"]),
+        .library(name: "WardenCore", targets: ["WardenCore"]),
+        .library(name: "WardenCrypto", targets: ["WardenCrypto"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        .target(
+            name: "WardenCore",
+            dependencies: [.product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
+            name: "WardenCrypto",
+            dependencies: [
+                "WardenCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
+        .target(
+            name: "WardenCLI",
+            dependencies: [
+                "WardenCore", "WardenCrypto",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(name: "warden", dependencies: ["WardenCLI"]),
+        .target(name: "WardenTesting", dependencies: ["WardenCore", "WardenCrypto"]),
+        .testTarget(name: "WardenCoreTests", dependencies: ["WardenCore", "WardenTesting"]),
+        .testTarget(name: "WardenCryptoTests", dependencies: ["WardenCrypto", "WardenTesting"]),
+        .testTarget(name: "WardenCLITests", dependencies: ["WardenCLI", "WardenTesting"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
+
+// Strict settings for every target (swift-log style: applied in one loop).
+for target in package.targets {
+    var settings = target.swiftSettings ?? []
+    settings.append(.unsafeFlags(["-require-explicit-sendable"]))
+    target.swiftSettings = settings
+}

@@ -1,0 +1,9 @@
+import WardenCLI
+
+/// The `warden` executable: all behaviour lives in WardenCLI.
+@main
+enum WardenMain {
+    static func main() async {
+        await Warden.main()
+    }
+}
