@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "warden", targets: ["warden"]),
         .library(name: "WardenCore", targets: ["WardenCore"]),
         .library(name: "WardenCrypto", targets: ["WardenCrypto"]),
+        .library(name: "WardenSBOM", targets: ["WardenSBOM"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -17,7 +18,10 @@ let package = Package(
     targets: [
         .target(
             name: "WardenCore",
-            dependencies: [.product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .target(
             name: "WardenCrypto",
@@ -27,10 +31,11 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
+        .target(name: "WardenSBOM", dependencies: ["WardenCore", "WardenCrypto"]),
         .target(
             name: "WardenCLI",
             dependencies: [
-                "WardenCore", "WardenCrypto",
+                "WardenCore", "WardenCrypto", "WardenSBOM",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -38,7 +43,10 @@ let package = Package(
         .executableTarget(name: "warden", dependencies: ["WardenCLI"]),
         .target(name: "WardenTesting", dependencies: ["WardenCore", "WardenCrypto"]),
         .testTarget(name: "WardenCoreTests", dependencies: ["WardenCore", "WardenTesting"]),
-        .testTarget(name: "WardenCryptoTests", dependencies: ["WardenCrypto", "WardenTesting"]),
+        .testTarget(
+            name: "WardenCryptoTests", dependencies: ["WardenCrypto", "WardenTesting"], resources: [.copy("Fixtures")]
+        ),
+        .testTarget(name: "WardenSBOMTests", dependencies: ["WardenSBOM", "WardenTesting"]),
         .testTarget(name: "WardenCLITests", dependencies: ["WardenCLI", "WardenTesting"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,9 +1,10 @@
+import Foundation
 import WardenCLI
 
 /// The `warden` executable: all behaviour lives in WardenCLI.
 @main
 enum WardenMain {
     static func main() async {
-        await Warden.main()
+        exit(await Warden.runMain())
     }
 }

@@ -1,0 +1,182 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Small, streaming file operations on POSIX descriptors: read a byte range chunk by chunk with a
+/// reused buffer, read a bounded file whole, and write atomically (temp file, fsync, rename).
+public enum FileIO: Sendable {
+    /// The chunk size for streaming reads.
+    public static let defaultChunkSize = 4 << 20
+
+    /// Calls `body` with successive chunks of `path` from `range` (the whole file when nil).
+    /// Memory use is one buffer of `chunkSize` bytes, whatever the file size.
+    /// - Throws: ``WardenError`` (`io`) naming the path, or whatever `body` throws.
+    public static func forEachChunk(
+        of path: String,
+        range: Range<Int64>? = nil,
+        chunkSize: Int = defaultChunkSize,
+        _ body: (UnsafeRawBufferPointer) throws -> Void
+    ) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw WardenError.io("Cannot open '\(path)': \(errnoText())") }
+        defer { close(fd) }
+        #if canImport(Glibc)
+        _ = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
+        #endif
+        var offset = range?.lowerBound ?? 0
+        let end = range?.upperBound ?? Int64.max
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 64)
+        defer { buffer.deallocate() }
+        while offset < end {
+            let want = Int(min(Int64(chunkSize), end - offset))
+            let got = pread(fd, buffer.baseAddress, want, off_t(offset))
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw WardenError.io("Cannot read '\(path)': \(errnoText())")
+            }
+            if got == 0 {
+                if range != nil {
+                    throw WardenError.io("'\(path)' ended at byte \(offset), before \(end); was it changed while being read?")
+                }
+                break
+            }
+            try body(UnsafeRawBufferPointer(rebasing: buffer[0..<got]))
+            offset += Int64(got)
+        }
+    }
+
+    /// Reads a whole file, refusing files larger than `limit` bytes.
+    public static func readAll(_ path: String, limit: Int = 64 << 20) throws(WardenError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .io("Cannot read '\(path)': \(errnoText())") }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw .io("Cannot read '\(path)': \(errnoText())") }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            throw .invalidInput("'\(path)' is not a regular file")
+        }
+        var out = [UInt8]()
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let got = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw .io("Cannot read '\(path)': \(errnoText())")
+            }
+            if got == 0 { break }
+            guard out.count + got <= limit else {
+                throw .invalidInput("'\(path)' is larger than the \(limit)-byte limit for this kind of file")
+            }
+            out.append(contentsOf: chunk[0..<got])
+        }
+        return out
+    }
+
+    /// Writes `bytes` to `path` atomically: a temp file beside it, fsync, rename, fsync of the folder.
+    /// Readers see the old file or the new one, never a partial one.
+    public static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws(WardenError) {
+        let directory = parentDirectory(of: path)
+        var template = Array("\(directory)/.\(lastComponent(of: path)).tmp-XXXXXX".utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { throw .io("Cannot create a temporary file beside '\(path)': \(errnoText())") }
+        let tempPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        var ok = false
+        defer {
+            if !ok { unlink(tempPath) }
+        }
+        fchmod(fd, mode)
+        var written = 0
+        while written < bytes.count {
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, bytes.count - written) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                let text = errnoText()
+                close(fd)
+                throw .io("Cannot write '\(path)': \(text)")
+            }
+            written += n
+        }
+        guard fsync(fd) == 0 else {
+            let text = errnoText()
+            close(fd)
+            throw .io("Cannot write '\(path)': \(text)")
+        }
+        close(fd)
+        guard rename(tempPath, path) == 0 else { throw .io("Cannot write '\(path)': \(errnoText())") }
+        ok = true
+        let dfd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dfd >= 0 {
+            _ = fsync(dfd)
+            close(dfd)
+        }
+    }
+
+    /// Writes a UTF-8 string atomically.
+    public static func writeAtomically(_ text: String, to path: String, mode: mode_t = 0o644) throws(WardenError) {
+        try writeAtomically(Array(text.utf8), to: path, mode: mode)
+    }
+
+    /// The kind of thing at `path`, not following a final symlink.
+    public static func kind(of path: String) -> FileKind {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return .missing }
+        return FileKind(mode: info.st_mode)
+    }
+
+    /// The size in bytes of the file at `path` (following symlinks).
+    public static func size(of path: String) throws(WardenError) -> Int64 {
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw .io("Cannot read '\(path)': \(errnoText())") }
+        return Int64(info.st_size)
+    }
+
+    /// Creates a directory and its parents; succeeds if it exists.
+    public static func makeDirectory(_ path: String, mode: mode_t = 0o755) throws(WardenError) {
+        var prefix = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            prefix += "/" + component
+            if mkdir(prefix, mode) != 0 && errno != EEXIST {
+                throw .io("Cannot create the folder '\(path)': \(errnoText())")
+            }
+        }
+    }
+
+    /// The folder part of a path ("." when there is none).
+    public static func parentDirectory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        let parent = String(path[..<slash])
+        return parent.isEmpty ? "/" : parent
+    }
+
+    /// The last component of a path, ignoring trailing slashes.
+    public static func lastComponent(of path: String) -> String {
+        let trimmed = path.hasSuffix("/") && path.count > 1 ? String(path.dropLast()) : path
+        guard let slash = trimmed.lastIndex(of: "/") else { return trimmed }
+        return String(trimmed[trimmed.index(after: slash)...])
+    }
+
+    /// The description of the current `errno`.
+    public static func errnoText() -> String {
+        String(cString: strerror(errno))
+    }
+}
+
+/// What a path names.
+public enum FileKind: Sendable, Equatable {
+    case regular, directory, symlink, special, missing
+
+    init(mode: mode_t) {
+        switch mode & S_IFMT {
+        case S_IFREG: self = .regular
+        case S_IFDIR: self = .directory
+        case S_IFLNK: self = .symlink
+        default: self = .special
+        }
+    }
+}
+
+func errnoText() -> String { FileIO.errnoText() }

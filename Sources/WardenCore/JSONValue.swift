@@ -1,0 +1,191 @@
+/// A JSON document as a value: parsed without loss (integers stay integers) and written either
+/// canonically (sorted keys, no white space) or pretty-printed.
+///
+/// Warden hashes and signs JSON, so it needs one serialisation that never changes: see
+/// ``canonicalBytes``. Parsing is bounded (depth, size) so hostile documents cannot exhaust memory.
+public enum JSONValue: Sendable, Hashable {
+    case null
+    case bool(Bool)
+    case int(Int64)
+    case double(Double)
+    case string(String)
+    case array([JSONValue])
+    /// Members in document order; duplicate keys are rejected when parsing.
+    case object([(String, JSONValue)])
+
+    public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
+        switch (lhs, rhs) {
+        case (.null, .null): true
+        case (.bool(let a), .bool(let b)): a == b
+        case (.int(let a), .int(let b)): a == b
+        case (.double(let a), .double(let b)): a == b
+        case (.int(let a), .double(let b)), (.double(let b), .int(let a)): Double(a) == b
+        case (.string(let a), .string(let b)): a == b
+        case (.array(let a), .array(let b)): a == b
+        case (.object(let a), .object(let b)):
+            a.count == b.count
+                && Dictionary(a, uniquingKeysWith: { x, _ in x }) == Dictionary(b, uniquingKeysWith: { x, _ in x })
+        default: false
+        }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(canonicalString)
+    }
+
+    // MARK: Accessors
+
+    /// The member named `key` of an object, or nil.
+    public subscript(key: String) -> JSONValue? {
+        guard case .object(let members) = self else { return nil }
+        return members.first(where: { $0.0 == key })?.1
+    }
+
+    public var stringValue: String? {
+        if case .string(let s) = self { return s }
+        return nil
+    }
+
+    public var boolValue: Bool? {
+        if case .bool(let b) = self { return b }
+        return nil
+    }
+
+    /// The value as an integer, accepting integral doubles (`1048576.0`), as protobuf JSON writes them.
+    public var intValue: Int64? {
+        switch self {
+        case .int(let i): return i
+        case .double(let d) where d.rounded() == d && abs(d) < 9.0e15: return Int64(d)
+        default: return nil
+        }
+    }
+
+    public var doubleValue: Double? {
+        switch self {
+        case .int(let i): Double(i)
+        case .double(let d): d
+        default: nil
+        }
+    }
+
+    public var arrayValue: [JSONValue]? {
+        if case .array(let a) = self { return a }
+        return nil
+    }
+
+    public var objectValue: [(String, JSONValue)]? {
+        if case .object(let o) = self { return o }
+        return nil
+    }
+
+    // MARK: Writing
+
+    /// Canonical form: object keys sorted by UTF-16 code units (RFC 8785 order), no white space.
+    public var canonicalString: String {
+        var out = ""
+        write(to: &out, canonical: true, indent: nil, level: 0)
+        return out
+    }
+
+    /// UTF-8 bytes of ``canonicalString``.
+    public var canonicalBytes: [UInt8] { Array(canonicalString.utf8) }
+
+    /// Pretty-printed with `indent` spaces, keys in document order.
+    public func prettyString(indent: Int = 2) -> String {
+        var out = ""
+        write(to: &out, canonical: false, indent: indent, level: 0)
+        return out
+    }
+
+    /// Compact, keys in document order.
+    public var compactString: String {
+        var out = ""
+        write(to: &out, canonical: false, indent: nil, level: 0)
+        return out
+    }
+
+    private func write(to out: inout String, canonical: Bool, indent: Int?, level: Int) {
+        switch self {
+        case .null: out += "null"
+        case .bool(let b): out += b ? "true" : "false"
+        case .int(let i): out += String(i)
+        case .double(let d): out += JSONValue.format(d)
+        case .string(let s): JSONValue.writeString(s, to: &out)
+        case .array(let items):
+            if items.isEmpty {
+                out += "[]"
+                return
+            }
+            out += "["
+            for (n, item) in items.enumerated() {
+                if n > 0 { out += "," }
+                newline(&out, indent: indent, level: level + 1)
+                item.write(to: &out, canonical: canonical, indent: indent, level: level + 1)
+            }
+            newline(&out, indent: indent, level: level)
+            out += "]"
+        case .object(let members):
+            if members.isEmpty {
+                out += "{}"
+                return
+            }
+            let ordered = canonical ? members.sorted { Array($0.0.utf16).lexicographicallyPrecedes($1.0.utf16) } : members
+            out += "{"
+            for (n, (key, value)) in ordered.enumerated() {
+                if n > 0 { out += "," }
+                newline(&out, indent: indent, level: level + 1)
+                JSONValue.writeString(key, to: &out)
+                out += indent == nil ? ":" : ": "
+                value.write(to: &out, canonical: canonical, indent: indent, level: level + 1)
+            }
+            newline(&out, indent: indent, level: level)
+            out += "}"
+        }
+    }
+
+    private func newline(_ out: inout String, indent: Int?, level: Int) {
+        guard let indent else { return }
+        out += "\n"
+        out += String(repeating: " ", count: indent * level)
+    }
+
+    static func format(_ d: Double) -> String {
+        guard d.isFinite else { return "null" }
+        if d.rounded() == d && abs(d) < 1e15 { return String(Int64(d)) + ".0" }
+        return "\(d)"
+    }
+
+    static func writeString(_ s: String, to out: inout String) {
+        out += "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "\u{08}": out += "\\b"
+            case "\u{0C}": out += "\\f"
+            default:
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        out += "\""
+    }
+}
+
+extension JSONValue: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral,
+    ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral
+{
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(integerLiteral value: Int64) { self = .int(value) }
+    public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    public init(dictionaryLiteral elements: (String, JSONValue)...) { self = .object(elements) }
+    public init(nilLiteral: ()) { self = .null }
+}
