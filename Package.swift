@@ -9,6 +9,8 @@ let package = Package(
         .library(name: "WardenCore", targets: ["WardenCore"]),
         .library(name: "WardenCrypto", targets: ["WardenCrypto"]),
         .library(name: "WardenSBOM", targets: ["WardenSBOM"]),
+        .library(name: "WardenFormats", targets: ["WardenFormats"]),
+        .library(name: "WardenScan", targets: ["WardenScan"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -32,10 +34,12 @@ let package = Package(
             ]
         ),
         .target(name: "WardenSBOM", dependencies: ["WardenCore", "WardenCrypto"]),
+        .target(name: "WardenFormats", dependencies: ["WardenCore"]),
+        .target(name: "WardenScan", dependencies: ["WardenCore", "WardenFormats"]),
         .target(
             name: "WardenCLI",
             dependencies: [
-                "WardenCore", "WardenCrypto", "WardenSBOM",
+                "WardenCore", "WardenCrypto", "WardenSBOM", "WardenFormats", "WardenScan",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -47,6 +51,8 @@ let package = Package(
             name: "WardenCryptoTests", dependencies: ["WardenCrypto", "WardenTesting"], resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "WardenSBOMTests", dependencies: ["WardenSBOM", "WardenTesting"]),
+        .testTarget(name: "WardenFormatsTests", dependencies: ["WardenFormats", "WardenTesting"]),
+        .testTarget(name: "WardenScanTests", dependencies: ["WardenScan", "WardenTesting"]),
         .testTarget(name: "WardenCLITests", dependencies: ["WardenCLI", "WardenTesting"]),
     ],
     swiftLanguageModes: [.v6]

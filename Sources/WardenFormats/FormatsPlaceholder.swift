@@ -1,0 +1,1 @@
+// Replaced by the format parsers (issue 3).
