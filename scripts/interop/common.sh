@@ -7,7 +7,10 @@ failed=0
 
 ensure_venv() { # packages…
     if [ ! -x "$PY" ]; then
-        python3 -m venv "$VENV" || { echo "FAIL cannot create the venv at $VENV"; exit 2; }
+        python3 -m venv "$VENV" 2>/dev/null || {
+            # Debian splits venv support into its own package.
+            apt-get install -y python3-venv >/dev/null 2>&1 && python3 -m venv "$VENV"
+        } || { echo "FAIL cannot create the venv at $VENV (install python3-venv)"; exit 2; }
     fi
     local missing=()
     for pkg in "$@"; do
