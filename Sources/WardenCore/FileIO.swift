@@ -9,8 +9,9 @@ import Darwin
 /// Small, streaming file operations on POSIX descriptors: read a byte range chunk by chunk with a
 /// reused buffer, read a bounded file whole, and write atomically (temp file, fsync, rename).
 public enum FileIO: Sendable {
-    /// The chunk size for streaming reads.
-    public static let defaultChunkSize = 4 << 20
+    /// The chunk size for streaming reads: 1 MiB stays in a core's L2 cache between the copy and
+    /// the hash (4 MiB chunks measured 40 % slower when both cores hash).
+    public static let defaultChunkSize = 1 << 20
 
     /// Calls `body` with successive chunks of `path` from `range` (the whole file when nil).
     /// Memory use is one buffer of `chunkSize` bytes, whatever the file size.

@@ -85,6 +85,7 @@ public struct ModelHasher: Sendable {
         let next = Atomic<Int>(0)
         let algorithm = serialization.hashAlgorithm
         let workers = min(concurrency, max(1, items.count))
+        let readAhead = items.count < concurrency
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             while true {
                 let slot = next.wrappingAdd(1, ordering: .relaxed).oldValue
@@ -93,7 +94,7 @@ public struct ModelHasher: Sendable {
                 let item = items[order[slot]]
                 do {
                     var hasher = algorithm.makeHasher()
-                    try FileIO.forEachChunk(of: item.path, range: item.range) { chunk in
+                    let consume = { (chunk: UnsafeRawBufferPointer) in
                         hasher.update(chunk)
                         if let progress {
                             let done = state.withLock { s in
@@ -102,6 +103,12 @@ public struct ModelHasher: Sendable {
                             }
                             progress(done, total)
                         }
+                    }
+                    // With fewer items than workers a core is idle: let it read ahead.
+                    if readAhead {
+                        try FileIO.forEachChunkReadingAhead(of: item.path, range: item.range, consume)
+                    } else {
+                        try FileIO.forEachChunk(of: item.path, range: item.range, consume)
                     }
                     let digest = hasher.finish()
                     state.withLock { $0.digests[order[slot]] = digest }
