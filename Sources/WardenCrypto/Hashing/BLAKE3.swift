@@ -3,9 +3,8 @@
 /// A portable implementation of the specification: 1 KiB chunks of 64-byte blocks, a stack of
 /// chaining values for the binary tree, and a final root compression. Streaming.
 package struct BLAKE3: Sendable {
-    static let iv: [UInt32] = [
-        0x6A09_E667, 0xBB67_AE85, 0x3C6E_F372, 0xA54F_F53A, 0x510E_527F, 0x9B05_688C, 0x1F83_D9AB, 0x5BE0_CD19,
-    ]
+    static let iv = SIMD8<UInt32>(
+        0x6A09_E667, 0xBB67_AE85, 0x3C6E_F372, 0xA54F_F53A, 0x510E_527F, 0x9B05_688C, 0x1F83_D9AB, 0x5BE0_CD19)
     /// Message word order for the 7 rounds (the permutation applied round after round).
     private static let schedule: [UInt8] = {
         let permutation: [UInt8] = [2, 6, 3, 10, 7, 0, 4, 13, 1, 11, 12, 5, 9, 14, 15, 8]
@@ -27,13 +26,13 @@ package struct BLAKE3: Sendable {
     package static let digestSize = 32
 
     // The chunk being filled.
-    private var chunkCV: [UInt32] = BLAKE3.iv
+    private var chunkCV = BLAKE3.iv
     private var chunkCounter: UInt64 = 0
     private var blocksCompressed = 0
     private var block = [UInt8](repeating: 0, count: BLAKE3.blockSize)
     private var blockCount = 0
     // Chaining values of completed subtrees, one per set bit of the completed-chunk count.
-    private var stack: [[UInt32]] = []
+    private var stack: [SIMD8<UInt32>] = []
 
     package init() {}
 
@@ -80,7 +79,7 @@ package struct BLAKE3: Sendable {
         var flags = Self.chunkEnd | (blocksCompressed == 0 ? Self.chunkStart : 0)
         for left in stack.reversed() {
             let right = Self.compress(cv: cv, words: words, counter: counter, length: length, flags: flags)
-            words = left + right
+            words = SIMD16(lowHalf: left, highHalf: right)
             cv = Self.iv
             counter = 0
             length = UInt32(Self.blockSize)
@@ -89,7 +88,8 @@ package struct BLAKE3: Sendable {
         let out = Self.compress(cv: cv, words: words, counter: counter, length: length, flags: flags | Self.root)
         var bytes = [UInt8]()
         bytes.reserveCapacity(Self.digestSize)
-        for word in out {
+        for index in 0..<8 {
+            let word = out[index]
             for shift in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8(truncatingIfNeeded: word >> UInt32(shift))) }
         }
         return bytes
@@ -115,7 +115,7 @@ package struct BLAKE3: Sendable {
         var total = chunkCounter + 1
         while total & 1 == 0 {
             let left = stack.removeLast()
-            cv = Self.compress(cv: Self.iv, words: left + cv, counter: 0, length: UInt32(Self.blockSize), flags: Self.parent)
+            cv = Self.compress(cv: Self.iv, words: SIMD16(lowHalf: left, highHalf: cv), counter: 0, length: UInt32(Self.blockSize), flags: Self.parent)
             total >>= 1
         }
         stack.append(cv)
@@ -125,16 +125,21 @@ package struct BLAKE3: Sendable {
         blockCount = 0
     }
 
-    private static func words(_ block: UnsafeRawPointer) -> [UInt32] {
-        (0..<16).map { UInt32(littleEndian: block.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self)) }
+    /// A block's 16 little-endian message words.
+    private static func words(_ block: UnsafeRawPointer) -> SIMD16<UInt32> {
+        var words = SIMD16<UInt32>()
+        for index in 0..<16 { words[index] = UInt32(littleEndian: block.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self)) }
+        return words
     }
 
-    private static func compress(cv: [UInt32], words: [UInt32], counter: UInt64, length: UInt32, flags: UInt32) -> [UInt32] {
-        var raw = [UInt8](repeating: 0, count: blockSize)
-        raw.withUnsafeMutableBytes { dst in
-            for (index, word) in words.enumerated() { dst.storeBytes(of: word.littleEndian, toByteOffset: index * 4, as: UInt32.self) }
+    private static func compress(
+        cv: SIMD8<UInt32>, words: SIMD16<UInt32>, counter: UInt64, length: UInt32, flags: UInt32
+    ) -> SIMD8<UInt32> {
+        var littleEndian = SIMD16<UInt32>()
+        for index in 0..<16 { littleEndian[index] = words[index].littleEndian }
+        return withUnsafeBytes(of: littleEndian) {
+            compress(cv: cv, block: $0.baseAddress!, counter: counter, length: length, flags: flags)
         }
-        return raw.withUnsafeBytes { compress(cv: cv, block: $0.baseAddress!, counter: counter, length: length, flags: flags) }
     }
 
     @inline(__always)
@@ -153,8 +158,8 @@ package struct BLAKE3: Sendable {
 
     /// The compression function; returns the 8-word chaining value.
     private static func compress(
-        cv: [UInt32], block: UnsafeRawPointer, counter: UInt64, length: UInt32, flags: UInt32
-    ) -> [UInt32] {
+        cv: SIMD8<UInt32>, block: UnsafeRawPointer, counter: UInt64, length: UInt32, flags: UInt32
+    ) -> SIMD8<UInt32> {
         @inline(__always) func word(_ index: UInt8) -> UInt32 {
             UInt32(littleEndian: block.loadUnaligned(fromByteOffset: Int(index) &* 4, as: UInt32.self))
         }
@@ -175,6 +180,6 @@ package struct BLAKE3: Sendable {
                 mix(&v3, &v4, &v9, &v14, word(s[14]), word(s[15]))
             }
         }
-        return [v0 ^ v8, v1 ^ v9, v2 ^ v10, v3 ^ v11, v4 ^ v12, v5 ^ v13, v6 ^ v14, v7 ^ v15]
+        return SIMD8(v0 ^ v8, v1 ^ v9, v2 ^ v10, v3 ^ v11, v4 ^ v12, v5 ^ v13, v6 ^ v14, v7 ^ v15)
     }
 }
