@@ -11,11 +11,15 @@ let package = Package(
         .library(name: "WardenSBOM", targets: ["WardenSBOM"]),
         .library(name: "WardenFormats", targets: ["WardenFormats"]),
         .library(name: "WardenScan", targets: ["WardenScan"]),
+        .library(name: "WardenTensor", targets: ["WardenTensor"]),
+        .library(name: "WardenModels", targets: ["WardenModels"]),
+        .library(name: "WardenData", targets: ["WardenData"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         .target(
@@ -36,10 +40,28 @@ let package = Package(
         .target(name: "WardenSBOM", dependencies: ["WardenCore", "WardenCrypto"]),
         .target(name: "WardenFormats", dependencies: ["WardenCore"]),
         .target(name: "WardenScan", dependencies: ["WardenCore", "WardenFormats"]),
+        // Per-ISA compute kernels: each is compiled for its CPU and chosen at run time from the CPU's
+        // flags, so nothing else may live in these targets (an AVX-512 instruction elsewhere is a SIGILL).
+        .target(name: "WardenKernelsGeneric", swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+        .target(name: "WardenKernelsAVX2", swiftSettings: [.unsafeFlags(["-Ounchecked", "-target-cpu", "haswell"])]),
+        .target(name: "WardenKernelsAVX512", swiftSettings: [.unsafeFlags(["-Ounchecked", "-target-cpu", "skylake-avx512"])]),
+        .target(
+            name: "WardenTensor",
+            dependencies: ["WardenCore", "WardenKernelsGeneric", "WardenKernelsAVX2", "WardenKernelsAVX512"]
+        ),
+        .target(
+            name: "WardenModels",
+            dependencies: [
+                "WardenCore", "WardenFormats", "WardenTensor",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        .target(name: "WardenData", dependencies: ["WardenCore", "WardenCrypto", "WardenFormats"]),
         .target(
             name: "WardenCLI",
             dependencies: [
                 "WardenCore", "WardenCrypto", "WardenSBOM", "WardenFormats", "WardenScan",
+                "WardenTensor", "WardenModels", "WardenData",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -53,6 +75,9 @@ let package = Package(
         .testTarget(name: "WardenSBOMTests", dependencies: ["WardenSBOM", "WardenTesting"]),
         .testTarget(name: "WardenFormatsTests", dependencies: ["WardenFormats", "WardenTesting"]),
         .testTarget(name: "WardenScanTests", dependencies: ["WardenScan", "WardenTesting"]),
+        .testTarget(name: "WardenTensorTests", dependencies: ["WardenTensor", "WardenTesting"]),
+        .testTarget(name: "WardenModelsTests", dependencies: ["WardenModels", "WardenTesting"]),
+        .testTarget(name: "WardenDataTests", dependencies: ["WardenData", "WardenTesting"]),
         .testTarget(name: "WardenCLITests", dependencies: ["WardenCLI", "WardenTesting"]),
     ],
     swiftLanguageModes: [.v6]
