@@ -24,6 +24,7 @@ public struct Warden: AsyncParsableCommand {
             DemoCommand.self,
             KeysCommand.self,
             ModelCommand.self,
+            DataCommand.self,
         ]
     )
 
