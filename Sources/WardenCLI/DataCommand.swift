@@ -7,6 +7,9 @@ struct DataCommand: AsyncParsableCommand {
         commandName: "data",
         abstract: "Protect training data: provenance, versions, integrity, encryption, PII, differential privacy.",
         subcommands: [
+            DataTrackCommand.self, DataTransformCommand.self, DataProvenanceCommand.self,
+            DataAddCommand.self, DataLogCommand.self, DataCheckoutCommand.self, DataDiffCommand.self,
+            DataVerifyCommand.self, DataPushCommand.self, DataPullCommand.self,
         ]
     )
 }

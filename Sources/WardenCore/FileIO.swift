@@ -181,3 +181,31 @@ public enum FileKind: Sendable, Equatable {
 }
 
 func errnoText() -> String { FileIO.errnoText() }
+
+extension FileIO {
+    /// fsyncs a folder so a rename inside it is durable (best effort).
+    public static func syncDirectory(_ path: String) {
+        let dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dfd >= 0 {
+            _ = fsync(dfd)
+            close(dfd)
+        }
+    }
+
+    /// Removes a file; a missing file is not an error.
+    public static func removeFile(_ path: String) throws(WardenError) {
+        if unlink(path) != 0 && errno != ENOENT { throw .io("Cannot remove '\(path)': \(errnoText())") }
+    }
+}
+
+extension FileIO {
+    /// Appends text to a file (created 0644 when missing) with one write, then fsyncs it.
+    public static func append(_ text: String, to path: String) throws(WardenError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw .io("Cannot open '\(path)': \(errnoText())") }
+        defer { close(fd) }
+        let bytes = Array(text.utf8)
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        guard written == bytes.count, fsync(fd) == 0 else { throw .io("Cannot append to '\(path)': \(errnoText())") }
+    }
+}
