@@ -136,13 +136,14 @@ public struct DataRepository: Sendable {
         let done = Atomic<Int64>(0)
         let next = Atomic<Int>(0)
         let cache = self.cache
+        let batch = BlobStore.Batch(store: cache)
         DispatchQueue.concurrentPerform(iterations: min(concurrency, max(1, entries.count))) { _ in
             while true {
                 let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
                 guard index < entries.count, failure.withLock({ $0 == nil }) else { return }
                 var last: Int64 = 0
                 do {
-                    let stored = try cache.put(file: entries[index].absolutePath) { bytes in
+                    let stored = try cache.put(file: entries[index].absolutePath, batch: batch) { bytes in
                         let sum = done.wrappingAdd(bytes - last, ordering: .relaxed).newValue
                         last = bytes
                         progress?(sum, total)
@@ -153,7 +154,11 @@ public struct DataRepository: Sendable {
                 }
             }
         }
-        if let error = failure.withLock({ $0 }) { throw error }
+        if let error = failure.withLock({ $0 }) {
+            batch.discard()
+            throw error
+        }
+        try batch.commit()
         return results.withLock { $0.map { $0! } }
     }
 
