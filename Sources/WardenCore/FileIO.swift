@@ -22,12 +22,8 @@ public enum FileIO: Sendable {
         chunkSize: Int = defaultChunkSize,
         _ body: (UnsafeRawBufferPointer) throws -> Void
     ) throws {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw WardenError.io("Cannot open '\(path)': \(errnoText())") }
+        let fd = try openForStreaming(path)
         defer { close(fd) }
-        #if canImport(Glibc)
-        _ = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
-        #endif
         var offset = range?.lowerBound ?? 0
         let end = range?.upperBound ?? Int64.max
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 64)
@@ -48,6 +44,16 @@ public enum FileIO: Sendable {
             try body(UnsafeRawBufferPointer(rebasing: buffer[0..<got]))
             offset += Int64(got)
         }
+    }
+
+    /// Opens a file for one sequential pass (and tells the kernel so).
+    static func openForStreaming(_ path: String) throws(WardenError) -> Int32 {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .io("Cannot open '\(path)': \(errnoText())") }
+        #if canImport(Glibc)
+        _ = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
+        #endif
+        return fd
     }
 
     /// Reads a whole file, refusing files larger than `limit` bytes.

@@ -22,12 +22,8 @@ extension FileIO {
         slots: Int = 4,
         _ body: (UnsafeRawBufferPointer) throws -> Void
     ) throws {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw WardenError.io("Cannot open '\(path)': \(errnoText())") }
+        let fd = try openForStreaming(path)
         defer { close(fd) }
-        #if canImport(Glibc)
-        _ = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
-        #endif
         let ring = ReadAheadRing(slots: max(2, slots), chunkSize: chunkSize)
         defer { ring.deallocate() }
         let start = range?.lowerBound ?? 0

@@ -46,7 +46,7 @@ public struct ProvenanceGraph: Sendable {
 
     public var json: JSONValue {
         .object([
-            ("subject", .object([("path", .string(subject.path)), ("digest", .string(subject.digest.description)), ("size", .int(subject.size))])),
+            ("subject", subject.json),
             ("sources", .array(sources.map { ProvenanceRecord.source($0).json })),
             ("steps", .array(steps.map { ProvenanceRecord.transform($0).json })),
             (

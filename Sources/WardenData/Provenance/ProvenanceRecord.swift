@@ -3,26 +3,8 @@ import WardenCore
 /// One fact of a dataset's history: where data came from (a source) or how it was made (a
 /// transformation of inputs into outputs). Kept in `.warden/provenance.jsonl`, one per line.
 public enum ProvenanceRecord: Sendable, Equatable {
-    public struct Artifact: Sendable, Equatable {
-        public var path: String
-        public var digest: Digest
-        public var size: Int64
-
-        public init(path: String, digest: Digest, size: Int64) {
-            self.path = path
-            self.digest = digest
-            self.size = size
-        }
-
-        var json: JSONValue { .object([("path", .string(path)), ("digest", .string(digest.description)), ("size", .int(size))]) }
-
-        init(json: JSONValue, source: String) throws(WardenError) {
-            guard let path = json["path"]?.stringValue, let digest = json["digest"]?.stringValue, let size = json["size"]?.intValue else {
-                throw .invalidInput("\(source): an artifact lacks path, digest or size")
-            }
-            self.init(path: path, digest: try Digest(parsing: digest), size: size)
-        }
-    }
+    /// A file or folder at one moment: its path, digest and size.
+    public typealias Artifact = DatasetManifest.Entry
 
     public struct Source: Sendable, Equatable {
         public var name: String

@@ -14,6 +14,19 @@ public struct DatasetManifest: Sendable, Equatable {
             self.digest = digest
             self.size = size
         }
+
+        public var json: JSONValue {
+            .object([("path", .string(path)), ("digest", .string(digest.description)), ("size", .int(size))])
+        }
+
+        public init(json: JSONValue, source: String) throws(WardenError) {
+            guard let path = json["path"]?.stringValue, let digest = json["digest"]?.stringValue, let size = json["size"]?.intValue,
+                size >= 0
+            else {
+                throw .invalidInput("\(source): an entry lacks a path, a digest or a size")
+            }
+            self.init(path: path, digest: try Digest(parsing: digest), size: size)
+        }
     }
 
     public static let format = "warden.dataset-manifest/v1"
@@ -32,7 +45,7 @@ public struct DatasetManifest: Sendable, Equatable {
             ("format", .string(Self.format)),
             (
                 "files",
-                .array(entries.map { .object([("path", .string($0.path)), ("digest", .string($0.digest.description)), ("size", .int($0.size))]) })
+                .array(entries.map(\.json))
             ),
         ])
     }
@@ -48,12 +61,11 @@ public struct DatasetManifest: Sendable, Equatable {
         }
         var entries: [Entry] = []
         for file in files {
-            guard let path = file["path"]?.stringValue, let digest = file["digest"]?.stringValue,
-                let size = file["size"]?.intValue, size >= 0, DatasetManifest.isSafe(path)
-            else {
-                throw .invalidInput("\(source): a manifest entry lacks a safe relative path, a digest or a size")
+            let entry = try Entry(json: file, source: source)
+            guard DatasetManifest.isSafe(entry.path) else {
+                throw .invalidInput("\(source): the manifest path '\(entry.path)' is not a safe relative path")
             }
-            entries.append(Entry(path: path, digest: try Digest(parsing: digest), size: size))
+            entries.append(entry)
         }
         self.init(entries: entries)
     }
