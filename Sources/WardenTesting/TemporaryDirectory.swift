@@ -6,7 +6,8 @@ public struct TemporaryDirectory: Sendable {
     public let path: String
 
     public init(prefix: String = "warden-test") throws {
-        var template = Array("\(NSTemporaryDirectory())/\(prefix)-XXXXXX".utf8CString)
+        let base = (NSTemporaryDirectory() as NSString).standardizingPath
+        var template = Array("\(base)/\(prefix)-XXXXXX".utf8CString)
         guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
             throw WardenError.io("Cannot create a temporary folder")
         }
