@@ -25,6 +25,7 @@ public struct Warden: AsyncParsableCommand {
             KeysCommand.self,
             ModelCommand.self,
             DataCommand.self,
+            AuditCommand.self,
         ]
     )
 
