@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "WardenTensor", targets: ["WardenTensor"]),
         .library(name: "WardenModels", targets: ["WardenModels"]),
         .library(name: "WardenData", targets: ["WardenData"]),
+        .library(name: "WardenRegistry", targets: ["WardenRegistry"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -57,11 +58,12 @@ let package = Package(
             ]
         ),
         .target(name: "WardenData", dependencies: ["WardenCore", "WardenCrypto", "WardenFormats"]),
+        .target(name: "WardenRegistry", dependencies: ["WardenCore", "WardenCrypto", "WardenScan"]),
         .target(
             name: "WardenCLI",
             dependencies: [
                 "WardenCore", "WardenCrypto", "WardenSBOM", "WardenFormats", "WardenScan",
-                "WardenTensor", "WardenModels", "WardenData",
+                "WardenTensor", "WardenModels", "WardenData", "WardenRegistry",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -78,6 +80,7 @@ let package = Package(
         .testTarget(name: "WardenTensorTests", dependencies: ["WardenTensor", "WardenTesting"]),
         .testTarget(name: "WardenModelsTests", dependencies: ["WardenModels", "WardenTesting"]),
         .testTarget(name: "WardenDataTests", dependencies: ["WardenData", "WardenTesting"]),
+        .testTarget(name: "WardenRegistryTests", dependencies: ["WardenRegistry", "WardenTesting"]),
         .testTarget(name: "WardenCLITests", dependencies: ["WardenCLI", "WardenTesting"]),
     ],
     swiftLanguageModes: [.v6]

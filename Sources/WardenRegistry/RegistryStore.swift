@@ -1,0 +1,51 @@
+import WardenCore
+
+/// Where the registry keeps its metadata and audit chain. SQLite (embedded) and PostgreSQL
+/// (replicas) implement it; ``InMemoryRegistryStore`` serves tests. Every mutating call appends its
+/// audit event in the same transaction, so metadata and the chain never disagree.
+public protocol RegistryStore: Sendable {
+    func model(named name: String) async throws -> RegisteredModel?
+    func models() async throws -> [RegisteredModel]
+    /// Fails with `WardenError` (`invalidInput`) if the name exists.
+    func createModel(_ model: RegisteredModel, audit: AuditDraft) async throws
+    func updateModel(_ model: RegisteredModel, audit: AuditDraft) async throws
+
+    func versions(of model: String) async throws -> [ModelVersion]
+    func version(_ model: String, _ version: Int) async throws -> ModelVersion?
+    /// Assigns the next version number atomically and returns the stored version.
+    func addVersion(_ draft: ModelVersion, audit: AuditDraft) async throws -> ModelVersion
+    func updateVersion(_ version: ModelVersion, audit: AuditDraft) async throws
+
+    func aliases(of model: String) async throws -> [String: Int]
+    func aliasHistory(of model: String, alias: String?) async throws -> [AliasMove]
+    func moveAlias(_ move: AliasMove, audit: AuditDraft) async throws
+
+    func approvals(of model: String, version: Int) async throws -> [Approval]
+    func addApproval(_ approval: Approval, audit: AuditDraft) async throws
+
+    func principal(id: String) async throws -> Principal?
+    func savePrincipal(_ principal: Principal, audit: AuditDraft) async throws
+    func token(id: String) async throws -> APIToken?
+    func saveToken(_ token: APIToken, audit: AuditDraft) async throws
+
+    /// Appends an event that changes nothing else (downloads, denied requests).
+    func appendAudit(_ draft: AuditDraft) async throws
+    func auditEvents(from seq: Int64, limit: Int) async throws -> [AuditEvent]
+}
+
+/// An audit event before the store gives it its place in the chain.
+public struct AuditDraft: Sendable, Equatable {
+    public var time: String
+    public var actor: String
+    public var action: String
+    public var subject: String
+    public var details: JSONValue
+
+    public init(time: String, actor: String, action: String, subject: String, details: JSONValue = .object([])) {
+        self.time = time
+        self.actor = actor
+        self.action = action
+        self.subject = subject
+        self.details = details
+    }
+}

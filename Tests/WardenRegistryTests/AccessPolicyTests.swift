@@ -1,0 +1,69 @@
+import Testing
+import WardenRegistry
+
+struct AccessPolicyTests {
+    static let model = RegisteredModel(name: "fraud", createdAt: 0)
+
+    /// The whole role × action matrix for a model without attributes.
+    @Test(arguments: Role.allCases)
+    func roleMatrix(_ role: Role) {
+        let principal = Principal(id: "p", name: "p", roles: [role])
+        for action in RegistryAction.allCases {
+            let allowed = AccessPolicy().decide(principal, action, model: action.isPerModel ? Self.model : nil).allowed
+            #expect(allowed == role.actions.contains(action), "\(role) \(action)")
+        }
+    }
+
+    @Test func nobodyIsAllowedByDefault() {
+        let nobody = Principal(id: "n", name: "n")
+        #expect(RegistryAction.allCases.allSatisfy { !AccessPolicy().decide(nobody, $0, model: Self.model).allowed })
+    }
+
+    @Test func grantsApplyOnlyToTheirModels() {
+        let principal = Principal(id: "g", name: "g", grants: [.init(models: "team-a/*", role: .maintainer)])
+        let mine = RegisteredModel(name: "team-a/churn", createdAt: 0)
+        let other = RegisteredModel(name: "team-b/churn", createdAt: 0)
+        #expect(AccessPolicy().decide(principal, .uploadVersion, model: mine).allowed)
+        #expect(!AccessPolicy().decide(principal, .uploadVersion, model: other).allowed)
+        #expect(!AccessPolicy().decide(principal, .createModel).allowed)
+    }
+
+    @Test func teamAndSensitivityAttributes() {
+        let teamModel = RegisteredModel(name: "m", attributes: ["team": "risk"], createdAt: 0)
+        let outsider = Principal(id: "o", name: "o", roles: [.reader], attributes: ["team": "growth"])
+        let insider = Principal(id: "i", name: "i", roles: [.reader], attributes: ["team": "risk"])
+        #expect(!AccessPolicy().decide(outsider, .readModel, model: teamModel).allowed)
+        #expect(AccessPolicy().decide(insider, .readModel, model: teamModel).allowed)
+
+        let secret = RegisteredModel(name: "s", attributes: ["sensitivity": "restricted"], createdAt: 0)
+        #expect(!AccessPolicy().decide(insider, .readModel, model: secret).allowed)
+        let cleared = Principal(id: "c", name: "c", roles: [.reader], attributes: ["clearance": "restricted"])
+        #expect(AccessPolicy().decide(cleared, .readModel, model: secret).allowed)
+        let admin = Principal(id: "a", name: "a", roles: [.admin])
+        #expect(AccessPolicy().decide(admin, .readModel, model: secret).allowed)
+    }
+}
+
+struct APITokenTests {
+    @Test func issueParseAndAccept() throws {
+        let (record, plaintext) = APIToken.issue(for: "alice", name: "ci", now: 1000, lifetime: 500)
+        #expect(plaintext.hasPrefix("wdn_"))
+        let (id, secret) = try #require(APIToken.parse(plaintext))
+        #expect(id == record.id)
+        #expect(record.accepts(secret: secret, now: 1200))
+        #expect(!record.accepts(secret: secret, now: 1500))  // expired
+        var revoked = record
+        revoked.revoked = true
+        #expect(!revoked.accepts(secret: secret, now: 1200))
+        var flipped = secret
+        flipped[0] ^= 1
+        #expect(!record.accepts(secret: flipped, now: 1200))
+        // The plaintext secret is nowhere in the stored record.
+        #expect(!"\(record)".contains(plaintext.split(separator: "_").last!))
+    }
+
+    @Test(arguments: ["", "wdn_", "wdn_abc_def", "xyz_0123456789ab_" + String(repeating: "A", count: 43), "wdn_0123456789ab_!!!", String(repeating: "w", count: 500)])
+    func malformedTokensDoNotParse(_ text: String) {
+        #expect(APIToken.parse(text) == nil)
+    }
+}
