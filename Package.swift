@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .target(
@@ -60,10 +61,14 @@ let package = Package(
         .target(name: "WardenData", dependencies: ["WardenCore", "WardenCrypto", "WardenFormats"]),
         .target(name: "WardenRegistry", dependencies: ["WardenCore", "WardenCrypto", "WardenScan"]),
         .target(
+            name: "WardenRegistrySQLite",
+            dependencies: ["WardenCore", "WardenRegistry", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .target(
             name: "WardenCLI",
             dependencies: [
                 "WardenCore", "WardenCrypto", "WardenSBOM", "WardenFormats", "WardenScan",
-                "WardenTensor", "WardenModels", "WardenData", "WardenRegistry",
+                "WardenTensor", "WardenModels", "WardenData", "WardenRegistry", "WardenRegistrySQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -80,7 +85,10 @@ let package = Package(
         .testTarget(name: "WardenTensorTests", dependencies: ["WardenTensor", "WardenTesting"]),
         .testTarget(name: "WardenModelsTests", dependencies: ["WardenModels", "WardenTesting"]),
         .testTarget(name: "WardenDataTests", dependencies: ["WardenData", "WardenTesting"]),
-        .testTarget(name: "WardenRegistryTests", dependencies: ["WardenRegistry", "WardenTesting"]),
+        .testTarget(
+            name: "WardenRegistryTests",
+            dependencies: ["WardenRegistry", "WardenRegistrySQLite", "WardenTesting", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(name: "WardenCLITests", dependencies: ["WardenCLI", "WardenTesting"]),
     ],
     swiftLanguageModes: [.v6]

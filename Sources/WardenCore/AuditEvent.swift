@@ -24,13 +24,22 @@ public struct AuditEvent: Sendable, Equatable {
         after previous: AuditEvent?, time: String, actor: String, action: String, subject: String,
         details: JSONValue = .object([])
     ) {
-        self.seq = (previous?.seq ?? 0) + 1
+        self.init(
+            seq: (previous?.seq ?? 0) + 1, prev: previous?.hash ?? Self.genesis, time: time, actor: actor, action: action,
+            subject: subject, details: details)
+    }
+
+    /// Creates the event at `seq` linked to `prev` (a store that keeps only the chain's head).
+    public init(
+        seq: Int64, prev: String, time: String, actor: String, action: String, subject: String, details: JSONValue = .object([])
+    ) {
+        self.seq = seq
         self.time = time
         self.actor = actor
         self.action = action
         self.subject = subject
         self.details = details
-        self.prev = previous?.hash ?? Self.genesis
+        self.prev = prev
         self.hash = ""
         self.hash = computedHash
     }

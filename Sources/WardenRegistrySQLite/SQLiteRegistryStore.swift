@@ -1,0 +1,254 @@
+import Foundation
+import GRDB
+import WardenCore
+import WardenRegistry
+
+/// The embedded registry store: one SQLite database (WAL) through GRDB. Each mutation and its
+/// audit event commit in one transaction, so an acknowledged write and its evidence are durable
+/// together and a crash leaves neither half-applied.
+public final class SQLiteRegistryStore: RegistryStore {
+    let database: DatabasePool
+
+    /// Opens (creating and migrating when needed) the database at `path`.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        do {
+            database = try DatabasePool(path: path, configuration: configuration)
+            try Self.migrator.migrate(database)
+        } catch {
+            throw WardenError.io("Cannot open the registry database '\(path)': \(error)")
+        }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE models (name TEXT PRIMARY KEY, json TEXT NOT NULL);
+                CREATE TABLE versions (model TEXT NOT NULL, version INTEGER NOT NULL, json TEXT NOT NULL, PRIMARY KEY (model, version));
+                CREATE TABLE aliases (model TEXT NOT NULL, alias TEXT NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (model, alias));
+                CREATE TABLE alias_moves (id INTEGER PRIMARY KEY AUTOINCREMENT, model TEXT NOT NULL, alias TEXT NOT NULL, json TEXT NOT NULL);
+                CREATE TABLE approvals (id INTEGER PRIMARY KEY AUTOINCREMENT, model TEXT NOT NULL, version INTEGER NOT NULL, json TEXT NOT NULL);
+                CREATE TABLE principals (id TEXT PRIMARY KEY, json TEXT NOT NULL);
+                CREATE TABLE tokens (id TEXT PRIMARY KEY, json TEXT NOT NULL);
+                CREATE TABLE audit (seq INTEGER PRIMARY KEY, time TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+                    subject TEXT NOT NULL, details TEXT NOT NULL, prev TEXT NOT NULL, hash TEXT NOT NULL);
+                """)
+        }
+        return migrator
+    }
+
+    // MARK: JSON columns
+
+    static func encode<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
+        try JSONDecoder().decode(type, from: Data(text.utf8))
+    }
+
+    /// Appends the audit event in the caller's transaction.
+    static func appendAudit(_ draft: AuditDraft, _ db: Database) throws {
+        let head = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
+        let event = AuditEvent(
+            seq: (head?["seq"] as Int64? ?? 0) + 1, prev: head?["hash"] ?? AuditEvent.genesis, time: draft.time, actor: draft.actor,
+            action: draft.action, subject: draft.subject, details: draft.details)
+        try db.execute(
+            sql: "INSERT INTO audit (seq, time, actor, action, subject, details, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            arguments: [event.seq, event.time, event.actor, event.action, event.subject, event.details.canonicalString, event.prev, event.hash])
+    }
+
+    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await database.read(body)
+    }
+
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await database.write(body)
+    }
+
+    // MARK: models
+
+    public func model(named name: String) async throws -> RegisteredModel? {
+        try await read { db in
+            try String.fetchOne(db, sql: "SELECT json FROM models WHERE name = ?", arguments: [name]).map { try Self.decode(RegisteredModel.self, $0) }
+        }
+    }
+
+    public func models() async throws -> [RegisteredModel] {
+        try await read { db in
+            try String.fetchAll(db, sql: "SELECT json FROM models ORDER BY name").map { try Self.decode(RegisteredModel.self, $0) }
+        }
+    }
+
+    public func createModel(_ model: RegisteredModel, audit: AuditDraft) async throws {
+        let json = try Self.encode(model)
+        try await write { db in
+            guard try Int.fetchOne(db, sql: "SELECT 1 FROM models WHERE name = ?", arguments: [model.name]) == nil else {
+                throw WardenError.invalidInput("The model '\(model.name)' already exists")
+            }
+            try db.execute(sql: "INSERT INTO models (name, json) VALUES (?, ?)", arguments: [model.name, json])
+            try Self.appendAudit(audit, db)
+        }
+    }
+
+    public func updateModel(_ model: RegisteredModel, audit: AuditDraft) async throws {
+        let json = try Self.encode(model)
+        try await write { db in
+            try db.execute(sql: "UPDATE models SET json = ? WHERE name = ?", arguments: [json, model.name])
+            guard db.changesCount == 1 else { throw WardenError.notFound("No model '\(model.name)'") }
+            try Self.appendAudit(audit, db)
+        }
+    }
+
+    // MARK: versions
+
+    public func versions(of model: String) async throws -> [ModelVersion] {
+        try await read { db in
+            try String.fetchAll(db, sql: "SELECT json FROM versions WHERE model = ? ORDER BY version", arguments: [model])
+                .map { try Self.decode(ModelVersion.self, $0) }
+        }
+    }
+
+    public func version(_ model: String, _ version: Int) async throws -> ModelVersion? {
+        try await read { db in
+            try String.fetchOne(db, sql: "SELECT json FROM versions WHERE model = ? AND version = ?", arguments: [model, version])
+                .map { try Self.decode(ModelVersion.self, $0) }
+        }
+    }
+
+    public func addVersion(_ draft: ModelVersion, audit: AuditDraft) async throws -> ModelVersion {
+        try await write { db in
+            guard try Int.fetchOne(db, sql: "SELECT 1 FROM models WHERE name = ?", arguments: [draft.model]) != nil else {
+                throw WardenError.notFound("No model '\(draft.model)'")
+            }
+            var stored = draft
+            stored.version = (try Int.fetchOne(db, sql: "SELECT MAX(version) FROM versions WHERE model = ?", arguments: [draft.model]) ?? 0) + 1
+            try db.execute(
+                sql: "INSERT INTO versions (model, version, json) VALUES (?, ?, ?)",
+                arguments: [stored.model, stored.version, try Self.encode(stored)])
+            var audit = audit
+            audit.subject = "\(stored.model)/\(stored.version)"
+            try Self.appendAudit(audit, db)
+            return stored
+        }
+    }
+
+    public func updateVersion(_ version: ModelVersion, audit: AuditDraft) async throws {
+        let json = try Self.encode(version)
+        try await write { db in
+            try db.execute(sql: "UPDATE versions SET json = ? WHERE model = ? AND version = ?", arguments: [json, version.model, version.version])
+            guard db.changesCount == 1 else { throw WardenError.notFound("No version \(version.version) of '\(version.model)'") }
+            try Self.appendAudit(audit, db)
+        }
+    }
+
+    // MARK: aliases and approvals
+
+    public func aliases(of model: String) async throws -> [String: Int] {
+        try await read { db in
+            var out: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT alias, version FROM aliases WHERE model = ?", arguments: [model]) {
+                out[row["alias"]] = row["version"]
+            }
+            return out
+        }
+    }
+
+    public func aliasHistory(of model: String, alias: String?) async throws -> [AliasMove] {
+        try await read { db in
+            let rows = alias == nil
+                ? try String.fetchAll(db, sql: "SELECT json FROM alias_moves WHERE model = ? ORDER BY id", arguments: [model])
+                : try String.fetchAll(db, sql: "SELECT json FROM alias_moves WHERE model = ? AND alias = ? ORDER BY id", arguments: [model, alias])
+            return try rows.map { try Self.decode(AliasMove.self, $0) }
+        }
+    }
+
+    public func moveAlias(_ move: AliasMove, audit: AuditDraft) async throws {
+        let json = try Self.encode(move)
+        try await write { db in
+            if let to = move.to {
+                try db.execute(
+                    sql: "INSERT INTO aliases (model, alias, version) VALUES (?, ?, ?) ON CONFLICT (model, alias) DO UPDATE SET version = excluded.version",
+                    arguments: [move.model, move.alias, to])
+            } else {
+                try db.execute(sql: "DELETE FROM aliases WHERE model = ? AND alias = ?", arguments: [move.model, move.alias])
+            }
+            try db.execute(sql: "INSERT INTO alias_moves (model, alias, json) VALUES (?, ?, ?)", arguments: [move.model, move.alias, json])
+            try Self.appendAudit(audit, db)
+        }
+    }
+
+    public func approvals(of model: String, version: Int) async throws -> [Approval] {
+        try await read { db in
+            try String.fetchAll(db, sql: "SELECT json FROM approvals WHERE model = ? AND version = ? ORDER BY id", arguments: [model, version])
+                .map { try Self.decode(Approval.self, $0) }
+        }
+    }
+
+    public func addApproval(_ approval: Approval, audit: AuditDraft) async throws {
+        let json = try Self.encode(approval)
+        try await write { db in
+            try db.execute(
+                sql: "INSERT INTO approvals (model, version, json) VALUES (?, ?, ?)", arguments: [approval.model, approval.version, json])
+            try Self.appendAudit(audit, db)
+        }
+    }
+
+    // MARK: principals and tokens
+
+    public func principal(id: String) async throws -> Principal? {
+        try await read { db in
+            try String.fetchOne(db, sql: "SELECT json FROM principals WHERE id = ?", arguments: [id]).map { try Self.decode(Principal.self, $0) }
+        }
+    }
+
+    public func savePrincipal(_ principal: Principal, audit: AuditDraft) async throws {
+        let json = try Self.encode(principal)
+        try await write { db in
+            try db.execute(
+                sql: "INSERT INTO principals (id, json) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET json = excluded.json",
+                arguments: [principal.id, json])
+            try Self.appendAudit(audit, db)
+        }
+    }
+
+    public func token(id: String) async throws -> APIToken? {
+        try await read { db in
+            try String.fetchOne(db, sql: "SELECT json FROM tokens WHERE id = ?", arguments: [id]).map { try Self.decode(APIToken.self, $0) }
+        }
+    }
+
+    public func saveToken(_ token: APIToken, audit: AuditDraft) async throws {
+        let json = try Self.encode(token)
+        try await write { db in
+            try db.execute(
+                sql: "INSERT INTO tokens (id, json) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET json = excluded.json", arguments: [token.id, json])
+            try Self.appendAudit(audit, db)
+        }
+    }
+
+    // MARK: audit
+
+    public func appendAudit(_ draft: AuditDraft) async throws {
+        try await write { db in try Self.appendAudit(draft, db) }
+    }
+
+    public func auditEvents(from seq: Int64, limit: Int) async throws -> [AuditEvent] {
+        try await read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM audit WHERE seq >= ? ORDER BY seq LIMIT ?", arguments: [seq, limit]
+            ).map { row in
+                var event = AuditEvent(
+                    seq: row["seq"], prev: row["prev"], time: row["time"], actor: row["actor"], action: row["action"],
+                    subject: row["subject"],
+                    details: try JSONParser().parse(row["details"] as String, source: "audit details"))
+                event.hash = row["hash"]  // as stored: verification recomputes it
+                return event
+            }
+        }
+    }
+}
