@@ -57,7 +57,7 @@ struct DataTransformCommand: AsyncParsableCommand {
         guard parameters.objectValue != nil else { throw ValidationError("--params must be a JSON object") }
         let repository = try DataRepository.open(containing: outputs[0], create: true)
         if !command.isEmpty {
-            let status = try ChildProcess.run(command)
+            let status = try ChildProcess.run(command, forwardSignals: false)
             guard status == 0 else { throw CheckFailed(message: "the command exited with \(status); nothing was recorded") }
         }
         let step = try repository.recordTransform(
@@ -122,21 +122,5 @@ struct DataProvenanceCommand: AsyncParsableCommand {
         for input in graph.unexplained {
             Console.output("  unknown origin: \(input.path) (\(input.digest.hex.prefix(12)))")
         }
-    }
-}
-
-/// Runs a child process with inherited stdio and returns its exit status (signals as 128+n).
-enum ChildProcess {
-    static func run(_ argv: [String]) throws -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = argv
-        do {
-            try process.run()
-        } catch {
-            throw WardenError.invalidInput("Cannot run '\(argv[0])': \(error.localizedDescription)")
-        }
-        process.waitUntilExit()
-        return process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
     }
 }

@@ -37,6 +37,7 @@ final class DemoRun {
         let keys = root + "/keys"
         let model = root + "/model"
         let signature = root + "/model.sig"
+        let provenance = root + "/model.provenance.json"
         var signingKey: SigningKey?
 
         step("keys") {
@@ -65,9 +66,25 @@ final class DemoRun {
             return "versioned train.csv \(added.pointer.digest.description.prefix(19))…, provenance: \(graph.sources.count) source, \(graph.steps.count) step; audit chain intact: \(try repository.audit.verify() == nil)"
         }
         step("model") {
-            try DemoModel.write(to: model)
+            guard let signingKey else { throw WardenError.internalError("no key") }
+            // The model is built in-process (the native trainer will take this place) and the build
+            // is attested: SLSA v1 provenance with the dataset as input and the model files as subjects.
+            let run = ProvenanceRun(
+                key: signingKey, inputs: [root + "/data/train.csv"], outputs: [model], parameters: [("seed", "2024")],
+                step: .inProcess(name: "warden demo model generator", body: { try DemoModel.write(to: model) }))
+            let (text, subjects) = try run.execute()
+            try FileIO.writeAtomically(text, to: provenance)
             artefacts.append(("model", model))
-            return "generated a model folder with \(DemoModel.fileCount) files"
+            artefacts.append(("model provenance (SLSA)", provenance))
+            return "built a model folder with \(DemoModel.fileCount) files; signed SLSA provenance with \(subjects.count) subjects"
+        }
+        step("attest") {
+            let envelope = try AttestationVerifier.envelope(from: try FileIO.readAll(provenance), source: provenance)
+            let file = model + "/weights/dense_0.bin"
+            let report = try AttestationVerifier(key: try PublicKey(file: keys + "/public.pem"))
+                .verify(envelope, source: provenance, files: [(file, try Digest.sha256(ofFile: file))])
+            guard report.verified else { throw WardenError.internalError("the provenance attestation does not verify") }
+            return "the provenance attestation verifies and names weights/dense_0.bin's digest"
         }
         step("sign") {
             guard let signingKey else { throw WardenError.internalError("no key") }

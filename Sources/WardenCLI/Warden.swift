@@ -26,6 +26,8 @@ public struct Warden: AsyncParsableCommand {
             ModelCommand.self,
             DataCommand.self,
             AuditCommand.self,
+            ProvenanceRunCommand.self,
+            AttestationCommand.self,
         ]
     )
 
