@@ -8,7 +8,7 @@ struct ModelCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "model",
         abstract: "Sign, verify and describe model files.",
-        subcommands: [Sign.self, Verify.self]
+        subcommands: [Sign.self, Verify.self, ModelSBOMCommand.self]
     )
 }
 
