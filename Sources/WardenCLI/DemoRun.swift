@@ -2,6 +2,7 @@ import Foundation
 import WardenCore
 import WardenCrypto
 import WardenData
+import WardenSBOM
 
 /// The stages of `warden demo`, each recording what it did and where its evidence is.
 final class DemoRun {
@@ -100,6 +101,20 @@ final class DemoRun {
                 throw WardenError.internalError("verification failed: \(report.failures.map(\.summary))")
             }
             return "signature and all \(report.resourceCount) file digests verify"
+        }
+        step("sbom") {
+            let inventory = try ModelInventory.collect(model: model, datasets: [("train", root + "/data/train.csv")])
+            let now = WardenClock.system.now()
+            let cyclonedx = CycloneDXWriter(
+                toolVersion: Warden.version, timestamp: WardenClock.rfc3339(now), serialNumber: "urn:uuid:" + UUID().uuidString.lowercased())
+            try FileIO.writeAtomically(cyclonedx.document(for: inventory).prettyString(indent: 2) + "\n", to: root + "/model.cdx.json")
+            var style = Date.ISO8601FormatStyle()
+            style.timeZone = TimeZone(identifier: "UTC")!
+            let spdx = SPDXWriter(toolVersion: Warden.version, created: now.formatted(style), namespace: "https://warden.dev/spdx/demo-" + UUID().uuidString.lowercased())
+            try FileIO.writeAtomically(spdx.document(for: inventory).prettyString(indent: 2) + "\n", to: root + "/model.spdx.json")
+            artefacts.append(("SBOM (CycloneDX 1.6)", root + "/model.cdx.json"))
+            artefacts.append(("SBOM (SPDX 2.3)", root + "/model.spdx.json"))
+            return "CycloneDX and SPDX SBOMs: \(inventory.files.count) files, \(inventory.dependencies.count) packages, the training dataset"
         }
         step("tamper") {
             let target = model + "/weights/dense_1.bin"

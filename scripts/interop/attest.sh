@@ -7,7 +7,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/interop/common.sh
 ensure_venv "securesystemslib[crypto]" in-toto-attestation
-WARDEN="$(warden_bin)"
+WARDEN="$(warden_bin)" || exit 2
 CHECK="$PY scripts/interop/attest_check.py"
 T="$(mktemp -d)"; trap 'rm -rf "$T"' EXIT
 

@@ -8,7 +8,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/interop/common.sh
 ensure_venv model-signing==1.1.1 pyOpenSSL blake3
-WARDEN=$(warden_bin)
+WARDEN="$(warden_bin)" || exit 2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 

@@ -6,7 +6,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/interop/common.sh
 ensure_venv "cyclonedx-python-lib[json-validation]" spdx-tools
-WARDEN="$(warden_bin)"
+WARDEN="$(warden_bin)" || exit 2
 CHECK="$PY scripts/interop/sbom_check.py"
 T="$(mktemp -d)"; trap 'rm -rf "$T"' EXIT
 
