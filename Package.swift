@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         .target(
@@ -61,6 +62,13 @@ let package = Package(
         .target(name: "WardenData", dependencies: ["WardenCore", "WardenCrypto", "WardenFormats"]),
         .target(name: "WardenRegistry", dependencies: ["WardenCore", "WardenCrypto", "WardenScan"]),
         .target(
+            name: "WardenServer",
+            dependencies: [
+                "WardenCore", "WardenCrypto", "WardenRegistry", "WardenRegistrySQLite",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+        .target(
             name: "WardenRegistrySQLite",
             dependencies: ["WardenCore", "WardenRegistry", .product(name: "GRDB", package: "GRDB.swift")]
         ),
@@ -68,7 +76,7 @@ let package = Package(
             name: "WardenCLI",
             dependencies: [
                 "WardenCore", "WardenCrypto", "WardenSBOM", "WardenFormats", "WardenScan",
-                "WardenTensor", "WardenModels", "WardenData", "WardenRegistry", "WardenRegistrySQLite",
+                "WardenTensor", "WardenModels", "WardenData", "WardenRegistry", "WardenRegistrySQLite", "WardenServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -88,6 +96,10 @@ let package = Package(
         .testTarget(
             name: "WardenRegistryTests",
             dependencies: ["WardenRegistry", "WardenRegistrySQLite", "WardenTesting", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .testTarget(
+            name: "WardenServerTests",
+            dependencies: ["WardenServer", "WardenRegistry", "WardenCrypto", "WardenTesting", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "WardenCLITests", dependencies: ["WardenCLI", "WardenTesting"]),
     ],

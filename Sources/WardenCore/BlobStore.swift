@@ -61,7 +61,7 @@ public struct BlobStore: Sendable {
         }
         let digest = try Digest(bytes: Array(hasher.finalize()))
         if let batch {
-            close(temp.fd)
+            Glibc.close(temp.fd)
             let stored = contains(digest)
             let isNew = batch.pending.withLock { items in
                 let first = !stored && !items.contains { $0.1 == digest }
@@ -202,9 +202,17 @@ public struct BlobStore: Sendable {
     }
 }
 
+extension FileIO {
+    /// A new empty file in `folder` (created if needed) to write in pieces, then rename or remove.
+    public static func temporaryFile(in folder: String, name: String = "upload") throws(WardenError) -> TempFile {
+        try makeDirectory(folder)
+        return try TempFile(in: folder, hidden: name)
+    }
+}
+
 /// A temporary file written in pieces, then renamed into place or removed.
-final class TempFile: Sendable {
-    let path: String
+public final class TempFile: Sendable {
+    public let path: String
     let fd: Int32
 
     init(in folder: String, hidden name: String? = nil) throws(WardenError) {
@@ -217,7 +225,7 @@ final class TempFile: Sendable {
         self.path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     }
 
-    func write(_ bytes: UnsafeRawBufferPointer) throws(WardenError) {
+    public func write(_ bytes: UnsafeRawBufferPointer) throws(WardenError) {
         var done = 0
         while done < bytes.count {
             let n = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
@@ -230,15 +238,21 @@ final class TempFile: Sendable {
     }
 
     func discard() {
-        close(fd)
+        Glibc.close(fd)
         unlink(path)
+    }
+
+    /// Flushes the data to disk and closes the descriptor (the file stays for the caller).
+    public func close() throws(WardenError) {
+        guard fsync(fd) == 0 else { throw .io("Cannot write '\(path)': \(FileIO.errnoText())") }
+        Glibc.close(fd)
     }
 
     /// fsync, rename to `destination`, fsync the folder.
     func rename(to destination: String, mode: mode_t) throws(WardenError) {
         fchmod(fd, mode)
         guard fsync(fd) == 0 else { throw .io("Cannot write '\(destination)': \(FileIO.errnoText())") }
-        close(fd)
+        Glibc.close(fd)
         guard Glibc.rename(path, destination) == 0 else {
             let text = FileIO.errnoText()
             unlink(path)

@@ -31,6 +31,16 @@ public struct APIToken: Sendable, Equatable, Codable {
         return (record, "\(prefix)\(id)_\(Base64URL.encode(secret))")
     }
 
+    /// The record for a token made elsewhere (`WARDEN_ADMIN_TOKEN`); nil if it is not shaped like one.
+    public static func record(for plaintext: String, principalID: String, name: String, now: Int64) -> APIToken? {
+        guard let (id, secret) = parse(plaintext) else { return nil }
+        var generator = SystemRandomNumberGenerator()
+        let salt = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        return APIToken(
+            id: id, principalID: principalID, name: name, salt: salt, secretHash: hash(secret: secret, salt: salt), createdAt: now,
+            expiresAt: nil, revoked: false)
+    }
+
     static func hash(secret: [UInt8], salt: [UInt8]) -> [UInt8] {
         var hasher = SHA256()
         hasher.update(data: salt)

@@ -1,0 +1,50 @@
+import Foundation
+import WardenCore
+import WardenCrypto
+import WardenRegistry
+
+/// What the registry verifies when a version is uploaded: the OMS signature over exactly the
+/// uploaded artefacts, and a provenance attestation whose subjects include every artefact — each
+/// with one of the trusted keys.
+struct UploadChecks {
+    let blobs: BlobStore
+    let trustedKeys: [PublicKey]
+    let scratch: String
+
+    /// Lays the artefacts out as a model folder (hard links into the blob store) and verifies the
+    /// signature with each trusted key until one verifies.
+    func signature(_ digest: Digest, artefacts: [ModelVersion.Artefact]) throws -> ModelVersion.Check {
+        let bundle = try SigstoreBundle(parsing: try blobs.read(digest, limit: 64 << 20), source: "signature \(digest)")
+        guard !trustedKeys.isEmpty else { return .init(passed: false, detail: "the server trusts no signing keys (start it with --trusted-key)") }
+        try FileIO.makeDirectory(scratch)
+        let folder = scratch + "/verify-" + UUID().uuidString.lowercased()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        for artefact in artefacts {
+            let target = folder + "/model/" + artefact.path
+            try FileIO.makeDirectory(FileIO.parentDirectory(of: target))
+            if link(blobs.path(for: artefact.digest), target) != 0 {
+                try FileManager.default.copyItem(atPath: blobs.path(for: artefact.digest), toPath: target)
+            }
+        }
+        var details: [String] = []
+        for key in trustedKeys {
+            let report = try ModelVerifier(key: key).verify(modelAt: folder + "/model", bundle: bundle, source: "signature \(digest)")
+            if report.verified { return .init(passed: true, keyID: key.keyID, detail: "verified (\(report.resourceCount) resources)") }
+            details.append(report.failures.map(\.summary).joined(separator: "; "))
+        }
+        return .init(passed: false, detail: "no trusted key verifies the signature: " + details.joined(separator: " | "))
+    }
+
+    /// Verifies a DSSE provenance envelope with the trusted keys; every artefact must be a subject.
+    func provenance(_ digest: Digest, artefacts: [ModelVersion.Artefact]) throws -> ModelVersion.Check {
+        let envelope = try AttestationVerifier.envelope(from: try blobs.read(digest, limit: 64 << 20), source: "provenance \(digest)")
+        for key in trustedKeys {
+            let report = try AttestationVerifier(key: key).verify(envelope, source: "provenance \(digest)", files: artefacts.map { ($0.path, $0.digest) })
+            guard report.signatureValid else { continue }
+            let missing = report.subjectChecks.filter { !$0.matches }.map(\.path)
+            if missing.isEmpty { return .init(passed: true, keyID: key.keyID, detail: "verified (\(report.predicateType ?? "?"))") }
+            return .init(passed: false, keyID: key.keyID, detail: "the attestation does not name: " + missing.joined(separator: ", "))
+        }
+        return .init(passed: false, detail: "no trusted key verifies the provenance attestation")
+    }
+}
