@@ -28,6 +28,7 @@ public struct Warden: AsyncParsableCommand {
             AuditCommand.self,
             ProvenanceRunCommand.self,
             AttestationCommand.self,
+            ServeCommand.self,
         ]
     )
 
