@@ -8,6 +8,10 @@ struct KeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys",
         abstract: "Create signing keys.",
+        discussion: """
+            Example:
+              warden keys generate --type p256 --out keys
+            """,
         subcommands: [Generate.self]
     )
 }

@@ -8,6 +8,11 @@ struct ModelCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "model",
         abstract: "Sign, verify and describe model files.",
+        discussion: """
+            Example:
+              warden model sign my-model --key keys/private.pem
+              warden model verify my-model --key keys/public.pem --signature my-model.sig
+            """,
         subcommands: [Sign.self, Verify.self, ModelSBOMCommand.self]
     )
 }

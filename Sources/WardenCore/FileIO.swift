@@ -58,7 +58,9 @@ public enum FileIO: Sendable {
 
     /// Reads a whole file, refusing files larger than `limit` bytes.
     public static func readAll(_ path: String, limit: Int = 64 << 20) throws(WardenError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: opening a FIFO must not wait for a writer before fstat can refuse it (it has
+        // no effect on reading regular files).
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw .io("Cannot read '\(path)': \(errnoText())") }
         defer { close(fd) }
         var info = stat()

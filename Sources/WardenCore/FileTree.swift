@@ -136,7 +136,9 @@ public enum PathOrder: Sendable {
     public static func precedes(_ lhs: String, _ rhs: String) -> Bool {
         let a = lhs.split(separator: "/", omittingEmptySubsequences: true)
         let b = rhs.split(separator: "/", omittingEmptySubsequences: true)
-        for (x, y) in zip(a, b) where x != y {
+        // Compare code points, not Characters: Swift's `==` on strings treats canonically
+        // equivalent names (NFC "é" and NFD "e\u{301}") as equal, but they are different files.
+        for (x, y) in zip(a, b) where !x.unicodeScalars.elementsEqual(y.unicodeScalars) {
             return x.unicodeScalars.map(\.value).lexicographicallyPrecedes(y.unicodeScalars.map(\.value))
         }
         return a.count < b.count

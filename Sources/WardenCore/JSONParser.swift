@@ -66,12 +66,13 @@ public struct JSONParser: Sendable {
             return value
         }
 
+        /// `depth` is the number of arrays and objects already open around the value.
         mutating func parseValue(depth: Int) throws(WardenError) -> JSONValue {
-            guard depth <= maxDepth else { throw error("nesting deeper than \(maxDepth)") }
             guard index < bytes.count else { throw error("unexpected end of input") }
             switch bytes[index] {
-            case UInt8(ascii: "{"): return try parseObject(depth: depth)
-            case UInt8(ascii: "["): return try parseArray(depth: depth)
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                guard depth < maxDepth else { throw error("nesting deeper than \(maxDepth)") }
+                return bytes[index] == UInt8(ascii: "{") ? try parseObject(depth: depth) : try parseArray(depth: depth)
             case UInt8(ascii: "\""): return .string(try parseString())
             case UInt8(ascii: "t"): return try expect("true", .bool(true))
             case UInt8(ascii: "f"): return try expect("false", .bool(false))

@@ -29,8 +29,35 @@ public enum JSONValue: Sendable, Hashable {
         }
     }
 
+    /// Consistent with `==`: numbers hash by their value as a double, object members by key order
+    /// (the first of duplicate keys, as `==` sees them).
     public func hash(into hasher: inout Hasher) {
-        hasher.combine(canonicalString)
+        switch self {
+        case .null: hasher.combine(0)
+        case .bool(let b):
+            hasher.combine(1)
+            hasher.combine(b)
+        case .int(let i):
+            hasher.combine(2)
+            hasher.combine(Double(i))
+        case .double(let d):
+            hasher.combine(2)
+            hasher.combine(d)
+        case .string(let s):
+            hasher.combine(3)
+            hasher.combine(s)
+        case .array(let items):
+            hasher.combine(4)
+            hasher.combine(items)
+        case .object(let members):
+            hasher.combine(5)
+            let unique = Dictionary(members, uniquingKeysWith: { x, _ in x })
+            hasher.combine(members.count)
+            for key in unique.keys.sorted() {
+                hasher.combine(key)
+                hasher.combine(unique[key])
+            }
+        }
     }
 
     // MARK: Accessors
@@ -90,10 +117,13 @@ public enum JSONValue: Sendable, Hashable {
     /// UTF-8 bytes of ``canonicalString``.
     public var canonicalBytes: [UInt8] { Array(canonicalString.utf8) }
 
-    /// Pretty-printed with `indent` spaces, keys in document order.
-    public func prettyString(indent: Int = 2) -> String {
+    /// Pretty-printed with `indent` spaces, keys in document order, as Python's
+    /// `json.dumps(indent=indent, ensure_ascii=asciiOnly)` writes it.
+    /// - Parameter asciiOnly: escape every character outside printable ASCII as `\uXXXX`
+    ///   (surrogate pairs above U+FFFF), as protobuf's `MessageToJson` does for OMS payloads.
+    public func prettyString(indent: Int = 2, asciiOnly: Bool = false) -> String {
         var out = ""
-        write(to: &out, canonical: false, indent: indent, level: 0)
+        write(to: &out, canonical: false, indent: indent, level: 0, asciiOnly: asciiOnly)
         return out
     }
 
@@ -104,13 +134,13 @@ public enum JSONValue: Sendable, Hashable {
         return out
     }
 
-    private func write(to out: inout String, canonical: Bool, indent: Int?, level: Int) {
+    private func write(to out: inout String, canonical: Bool, indent: Int?, level: Int, asciiOnly: Bool = false) {
         switch self {
         case .null: out += "null"
         case .bool(let b): out += b ? "true" : "false"
         case .int(let i): out += String(i)
         case .double(let d): out += JSONValue.format(d)
-        case .string(let s): JSONValue.writeString(s, to: &out)
+        case .string(let s): JSONValue.writeString(s, to: &out, asciiOnly: asciiOnly)
         case .array(let items):
             if items.isEmpty {
                 out += "[]"
@@ -120,7 +150,7 @@ public enum JSONValue: Sendable, Hashable {
             for (n, item) in items.enumerated() {
                 if n > 0 { out += "," }
                 newline(&out, indent: indent, level: level + 1)
-                item.write(to: &out, canonical: canonical, indent: indent, level: level + 1)
+                item.write(to: &out, canonical: canonical, indent: indent, level: level + 1, asciiOnly: asciiOnly)
             }
             newline(&out, indent: indent, level: level)
             out += "]"
@@ -134,9 +164,9 @@ public enum JSONValue: Sendable, Hashable {
             for (n, (key, value)) in ordered.enumerated() {
                 if n > 0 { out += "," }
                 newline(&out, indent: indent, level: level + 1)
-                JSONValue.writeString(key, to: &out)
+                JSONValue.writeString(key, to: &out, asciiOnly: asciiOnly)
                 out += indent == nil ? ":" : ": "
-                value.write(to: &out, canonical: canonical, indent: indent, level: level + 1)
+                value.write(to: &out, canonical: canonical, indent: indent, level: level + 1, asciiOnly: asciiOnly)
             }
             newline(&out, indent: indent, level: level)
             out += "}"
@@ -149,13 +179,15 @@ public enum JSONValue: Sendable, Hashable {
         out += String(repeating: " ", count: indent * level)
     }
 
+    /// Python's `repr(float)`: shortest round-trip digits, positional below 1e16 (Swift switches to
+    /// an exponent at 2^53), `1e+16` style above.
     static func format(_ d: Double) -> String {
         guard d.isFinite else { return "null" }
-        if d.rounded() == d && abs(d) < 1e15 { return String(Int64(d)) + ".0" }
+        if d.rounded() == d && abs(d) < 1e16 { return String(Int64(d)) + ".0" }
         return "\(d)"
     }
 
-    static func writeString(_ s: String, to out: inout String) {
+    static func writeString(_ s: String, to out: inout String, asciiOnly: Bool = false) {
         out += "\""
         for scalar in s.unicodeScalars {
             switch scalar {
@@ -167,9 +199,12 @@ public enum JSONValue: Sendable, Hashable {
             case "\u{08}": out += "\\b"
             case "\u{0C}": out += "\\f"
             default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                if scalar.value < 0x20 || (asciiOnly && scalar.value >= 0x7F) {
+                    // Above U+FFFF: a UTF-16 surrogate pair, as JSON requires.
+                    for unit in String(scalar).utf16 {
+                        let hex = String(unit, radix: 16)
+                        out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                    }
                 } else {
                     out.unicodeScalars.append(scalar)
                 }

@@ -43,8 +43,9 @@ public struct InTotoStatement: Sendable, Equatable {
         ])
     }
 
-    /// The payload bytes: pretty JSON with 2-space indent, as `json_format.MessageToJson` writes it.
-    public var payloadBytes: [UInt8] { Array(json.prettyString(indent: 2).utf8) }
+    /// The payload bytes: pretty JSON with 2-space indent and non-ASCII escaped, as
+    /// `json_format.MessageToJson` writes it.
+    public var payloadBytes: [UInt8] { Array(json.prettyString(indent: 2, asciiOnly: true).utf8) }
 
     /// Parses a statement from a DSSE payload.
     public init(payload: [UInt8], source: String) throws(WardenError) {

@@ -63,13 +63,14 @@ public struct PublicKey: Sendable {
 
     /// Parses SubjectPublicKeyInfo DER.
     public init(spkiDER der: [UInt8], source: String) throws(WardenError) {
-        if let k = try? P256.Signing.PublicKey(derRepresentation: der) {
+        let curve = ECNamedCurve.declared(in: der)
+        if curve.allows(.p256), let k = try? P256.Signing.PublicKey(derRepresentation: der) {
             self.init(.p256(k))
-        } else if let k = try? P384.Signing.PublicKey(derRepresentation: der) {
+        } else if curve.allows(.p384), let k = try? P384.Signing.PublicKey(derRepresentation: der) {
             self.init(.p384(k))
-        } else if let k = try? P521.Signing.PublicKey(derRepresentation: der) {
+        } else if curve.allows(.p521), let k = try? P521.Signing.PublicKey(derRepresentation: der) {
             self.init(.p521(k))
-        } else if der.count == 44, Array(der.prefix(12)) == Ed25519DER.spkiPrefix,
+        } else if curve.allows(.ed25519), der.count == 44, Array(der.prefix(12)) == Ed25519DER.spkiPrefix,
             let k = try? Curve25519.Signing.PublicKey(rawRepresentation: der.suffix(32))
         {
             self.init(.ed25519(k))
@@ -129,6 +130,7 @@ enum KeyAlgorithmSniffer {
             ("DSA", [0x2a, 0x86, 0x48, 0xce, 0x38, 0x04, 0x01]),
         ]
         for (name, oid) in known where contains(der, oid) { return "it looks like an \(name) key" }
+        if case .unsupported = ECNamedCurve.declared(in: der) { return "it looks like an EC key on another curve" }
         return "unrecognised or corrupt DER"
     }
 
@@ -138,5 +140,41 @@ enum KeyAlgorithmSniffer {
             return true
         }
         return false
+    }
+}
+
+/// The named curve an EC key's DER declares. swift-crypto does not check it for every encoding (a
+/// secp256k1 PKCS#8 key parses as P-256), so a key is read only as the curve it names.
+enum ECNamedCurve {
+    /// No curve OID: a SEC1 key without parameters, or not an EC key.
+    case none
+    case supported(KeyType)
+    /// Another named curve (secp256k1, secp224r1, brainpool…).
+    case unsupported
+
+    static let p256: [UInt8] = [0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07]
+    static let p384: [UInt8] = [0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22]
+    static let p521: [UInt8] = [0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x23]
+    /// OID prefixes of the named-curve families: X9.62 prime, SECG, brainpool.
+    static let families: [[UInt8]] = [
+        [0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01], [0x06, 0x05, 0x2b, 0x81, 0x04, 0x00],
+        [0x06, 0x09, 0x2b, 0x24, 0x03, 0x03, 0x02, 0x08, 0x01, 0x01],
+    ]
+
+    static func declared(in der: [UInt8]) -> ECNamedCurve {
+        if KeyAlgorithmSniffer.contains(der, p256) { return .supported(.p256) }
+        if KeyAlgorithmSniffer.contains(der, p384) { return .supported(.p384) }
+        if KeyAlgorithmSniffer.contains(der, p521) { return .supported(.p521) }
+        if families.contains(where: { KeyAlgorithmSniffer.contains(der, $0) }) { return .unsupported }
+        return .none
+    }
+
+    /// Whether a key of `type` may be read from DER declaring this curve.
+    func allows(_ type: KeyType) -> Bool {
+        switch self {
+        case .none: true
+        case .supported(let declared): declared == type
+        case .unsupported: false
+        }
     }
 }

@@ -67,13 +67,14 @@ public struct SigningKey: Sendable {
             throw .unsupported("'\(source)' holds a '\(pem.type)' block; expected 'PRIVATE KEY'")
         }
         let der = pem.der
-        if let k = try? P256.Signing.PrivateKey(derRepresentation: der) {
+        let curve = ECNamedCurve.declared(in: der)
+        if curve.allows(.p256), let k = try? P256.Signing.PrivateKey(derRepresentation: der) {
             backing = .p256(k)
-        } else if let k = try? P384.Signing.PrivateKey(derRepresentation: der) {
+        } else if curve.allows(.p384), let k = try? P384.Signing.PrivateKey(derRepresentation: der) {
             backing = .p384(k)
-        } else if let k = try? P521.Signing.PrivateKey(derRepresentation: der) {
+        } else if curve.allows(.p521), let k = try? P521.Signing.PrivateKey(derRepresentation: der) {
             backing = .p521(k)
-        } else if der.count == 48, Array(der.prefix(16)) == Ed25519DER.pkcs8Prefix,
+        } else if curve.allows(.ed25519), der.count == 48, Array(der.prefix(16)) == Ed25519DER.pkcs8Prefix,
             let k = try? Curve25519.Signing.PrivateKey(rawRepresentation: der.suffix(32))
         {
             backing = .ed25519(k)

@@ -39,7 +39,11 @@ public struct ModelHasher: Sendable {
     ) throws -> ModelManifest {
         let tree = FileTree(followSymlinks: serialization.allowSymlinks, ignoredPaths: serialization.ignoredPaths)
         var entries = try tree.files(under: path)
-        if let onlyPaths { entries = entries.filter { onlyPaths.contains($0.relativePath) } }
+        if let onlyPaths {
+            // By bytes: canonically equivalent names (NFC/NFD) are different files.
+            let only = Set(onlyPaths.map { Array($0.utf8) })
+            entries = entries.filter { only.contains(Array($0.relativePath.utf8)) }
+        }
         let items = workItems(for: entries)
         let total = items.reduce(Int64(0)) { $0 + $1.length }
         let results = try hash(items, total: total, progress: progress)

@@ -17,11 +17,14 @@ public struct ModelManifest: Sendable, Equatable {
             self.digest = digest
         }
 
-        /// The path part of the name.
+        /// The path part of a shard's name (without `:start:end`); a name that does not end in
+        /// two numbers, such as a file named `a:b.txt`, is returned whole.
         public var path: String {
-            guard let firstColon = name.firstIndex(of: ":") else { return name }
             let parts = name.split(separator: ":", omittingEmptySubsequences: false)
-            return parts.count >= 3 ? parts.dropLast(2).joined(separator: ":") : String(name[..<firstColon])
+            guard parts.count >= 3, Int64(parts[parts.count - 2]) != nil, Int64(parts[parts.count - 1]) != nil else {
+                return name
+            }
+            return parts.dropLast(2).joined(separator: ":")
         }
     }
 

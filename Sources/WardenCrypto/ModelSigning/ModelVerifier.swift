@@ -55,7 +55,9 @@ public struct ModelVerifier: Sendable {
         serialization.ignoredPaths += extraIgnoredPaths
         let hasher = ModelHasher(
             serialization: serialization, concurrency: concurrency ?? ModelHasher(serialization: serialization).concurrency)
-        let only = ignoreUnsignedFiles ? Set(expected.resources.map(\.path)) : nil
+        // Files are named by their path; only shard names carry `:start:end` (a file may contain ':').
+        let sharded = if case .shards = expected.serialization.method { true } else { false }
+        let only = ignoreUnsignedFiles ? Set(expected.resources.map { sharded ? $0.path : $0.name }) : nil
         let actual = try hasher.manifest(for: modelPath, onlyPaths: only, progress: progress)
         report.failures += Self.differences(expected: expected, actual: actual)
         return report
@@ -119,19 +121,22 @@ public struct ModelVerifier: Sendable {
 
     /// Extra, missing and changed resources, each sorted by name.
     static func differences(expected: ModelManifest, actual: ModelManifest) -> [ModelVerificationReport.Failure] {
-        let want = Dictionary(expected.resources.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        let have = Dictionary(actual.resources.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        // Keyed by the names' UTF-8 bytes: String equality would merge canonically equivalent
+        // names (NFC and NFD), which are different files, and hide a change to one of them.
+        let want = Dictionary(expected.resources.map { (Array($0.name.utf8), $0) }, uniquingKeysWith: { a, _ in a })
+        let have = Dictionary(actual.resources.map { (Array($0.name.utf8), $0) }, uniquingKeysWith: { a, _ in a })
+        let byName: ([UInt8], [UInt8]) -> Bool = { $0.lexicographicallyPrecedes($1) }
         var failures: [ModelVerificationReport.Failure] = []
-        let extra = have.keys.filter { want[$0] == nil }.sorted()
+        let extra = have.keys.filter { want[$0] == nil }.sorted(by: byName).map { have[$0]!.name }
         if !extra.isEmpty { failures.append(.extra(extra)) }
-        let missing = want.keys.filter { have[$0] == nil }.sorted()
+        let missing = want.keys.filter { have[$0] == nil }.sorted(by: byName).map { want[$0]!.name }
         if !missing.isEmpty { failures.append(.missing(missing)) }
         var changes: [ModelVerificationReport.Change] = []
-        for name in want.keys.sorted() {
-            guard let w = want[name], let h = have[name] else { continue }
+        for key in want.keys.sorted(by: byName) {
+            guard let w = want[key], let h = have[key] else { continue }
             if w.digest != h.digest || w.algorithm != h.algorithm {
                 changes.append(
-                    .init(name: name, expected: "\(w.algorithm):\(Hex.encode(w.digest))", actual: "\(h.algorithm):\(Hex.encode(h.digest))"))
+                    .init(name: w.name, expected: "\(w.algorithm):\(Hex.encode(w.digest))", actual: "\(h.algorithm):\(Hex.encode(h.digest))"))
             }
         }
         if !changes.isEmpty { failures.append(.changed(changes)) }
