@@ -8,6 +8,11 @@ struct AttestationCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "attest",
         abstract: "Verify and read signed in-toto attestations (DSSE envelopes).",
+        discussion: """
+            Example:
+              warden attest verify model.provenance.json --key keys/public.pem --subject model.onnx
+              warden attest show model.provenance.json
+            """,
         subcommands: [Verify.self, Show.self]
     )
 }

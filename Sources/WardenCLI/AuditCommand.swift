@@ -7,6 +7,11 @@ struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "Verify and export audit chains (data repositories today; the registry later).",
+        discussion: """
+            Example:
+              warden audit verify --repository .
+              warden audit export --file audit.jsonl --format cef --output audit.cef
+            """,
         subcommands: [Verify.self, Export.self]
     )
 

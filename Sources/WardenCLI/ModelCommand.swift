@@ -120,6 +120,8 @@ extension ModelCommand {
         func run() async throws {
             let signaturePath = signature ?? PathRelation.defaultSignature(for: path)
             let signingKey = try SigningKey(file: key)
+            // Refuse a key model-signing cannot verify before hashing anything.
+            try ModelSigner(key: signingKey, allowNonOMSKeys: allowEd25519).checkKey()
             let serialization = try serializationOptions.serialization(modelPath: path, signaturePath: signaturePath)
             let bar = ProgressBar(label: "hashing", enabled: !output.quiet)
             let started = Date()

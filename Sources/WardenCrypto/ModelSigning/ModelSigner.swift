@@ -29,14 +29,20 @@ public struct ModelSigner: Sendable {
         )
     }
 
-    /// Signs a manifest and returns the bundle to write as the signature file.
-    /// - Throws: ``WardenError`` (`unsupported`) for an Ed25519 key unless ``allowNonOMSKeys``.
-    public func sign(_ manifest: ModelManifest) throws(WardenError) -> SigstoreBundle {
+    /// Throws unless model-signing can verify this key's signatures (or ``allowNonOMSKeys``); call
+    /// it before hashing a large model.
+    public func checkKey() throws(WardenError) {
         if !key.type.isOMSCompatible && !allowNonOMSKeys {
             throw .unsupported(
                 "Ed25519 model signatures are a Warden extension that model-signing cannot verify; "
                     + "use a p256, p384 or p521 key, or pass --allow-ed25519 to sign anyway")
         }
+    }
+
+    /// Signs a manifest and returns the bundle to write as the signature file.
+    /// - Throws: ``WardenError`` (`unsupported`) for an Ed25519 key unless ``allowNonOMSKeys``.
+    public func sign(_ manifest: ModelManifest) throws(WardenError) -> SigstoreBundle {
+        try checkKey()
         let payload = ModelSigner.statement(for: manifest).payloadBytes
         let envelope = try DSSEEnvelope.sign(
             payload: payload, payloadType: DSSEEnvelope.inTotoPayloadType, key: key, keyID: "")
