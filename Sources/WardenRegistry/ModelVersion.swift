@@ -3,17 +3,7 @@ import WardenCore
 /// One immutable version of a model: its artefacts (stored by digest), where it came from, and
 /// what the registry checked when it was uploaded.
 public struct ModelVersion: Sendable, Equatable, Codable {
-    public struct Artefact: Sendable, Equatable, Codable {
-        public var path: String
-        public var digest: Digest
-        public var size: Int64
-
-        public init(path: String, digest: Digest, size: Int64) {
-            self.path = path
-            self.digest = digest
-            self.size = size
-        }
-    }
+    public typealias Artefact = FileDigest
 
     /// What produced the version.
     public struct Lineage: Sendable, Equatable, Codable {

@@ -57,3 +57,14 @@ public struct PEM: Sendable, Equatable {
         return out
     }
 }
+
+extension PEM {
+    /// The text of a PEM file (bounded, UTF-8 checked).
+    public static func text(ofFile path: String) throws(WardenError) -> String {
+        let bytes = try FileIO.readAll(path, limit: 1 << 20)
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw .invalidInput("'\(path)' is not a text PEM file")
+        }
+        return text
+    }
+}

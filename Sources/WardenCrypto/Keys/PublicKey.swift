@@ -83,11 +83,7 @@ public struct PublicKey: Sendable {
 
     /// Loads a PEM public key file.
     public init(file path: String) throws(WardenError) {
-        let bytes = try FileIO.readAll(path, limit: 1 << 20)
-        guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw .invalidInput("'\(path)' is not a text PEM file")
-        }
-        try self.init(pem: text, source: path)
+        try self.init(pem: try PEM.text(ofFile: path), source: path)
     }
 
     /// Checks a signature over `message`: ECDSA (DER signature, hash by curve size) or Ed25519.

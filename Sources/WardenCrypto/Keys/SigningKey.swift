@@ -87,11 +87,7 @@ public struct SigningKey: Sendable {
 
     /// Loads a PEM private key file.
     public init(file path: String) throws(WardenError) {
-        let bytes = try FileIO.readAll(path, limit: 1 << 20)
-        guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw .invalidInput("'\(path)' is not a text PEM file")
-        }
-        try self.init(pem: text, source: path)
+        try self.init(pem: try PEM.text(ofFile: path), source: path)
     }
 
     /// Signs `message`: ECDSA with the curve's hash (DER signature) or Ed25519.

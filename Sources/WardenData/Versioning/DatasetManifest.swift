@@ -4,30 +4,7 @@ import WardenCore
 /// Its digest (the dataset digest of DESIGN.md) is the SHA-256 of its canonical JSON, which is also
 /// how it is stored in the cache, so the manifest is fetched and checked by that one digest.
 public struct DatasetManifest: Sendable, Equatable {
-    public struct Entry: Sendable, Equatable {
-        public var path: String
-        public var digest: Digest
-        public var size: Int64
-
-        public init(path: String, digest: Digest, size: Int64) {
-            self.path = path
-            self.digest = digest
-            self.size = size
-        }
-
-        public var json: JSONValue {
-            .object([("path", .string(path)), ("digest", .string(digest.description)), ("size", .int(size))])
-        }
-
-        public init(json: JSONValue, source: String) throws(WardenError) {
-            guard let path = json["path"]?.stringValue, let digest = json["digest"]?.stringValue, let size = json["size"]?.intValue,
-                size >= 0
-            else {
-                throw .invalidInput("\(source): an entry lacks a path, a digest or a size")
-            }
-            self.init(path: path, digest: try Digest(parsing: digest), size: size)
-        }
-    }
+    public typealias Entry = FileDigest
 
     public static let format = "warden.dataset-manifest/v1"
 
