@@ -16,6 +16,7 @@ struct DataCommand: AsyncParsableCommand {
             DataTrackCommand.self, DataTransformCommand.self, DataProvenanceCommand.self,
             DataAddCommand.self, DataLogCommand.self, DataCheckoutCommand.self, DataDiffCommand.self,
             DataVerifyCommand.self, DataPushCommand.self, DataPullCommand.self,
+            DataEncryptCommand.self, DataDecryptCommand.self,
             DataPIICommand.self, DataDPStatsCommand.self, DataDPEpsilonCommand.self,
         ]
     )

@@ -7,12 +7,14 @@ import WardenCrypto
 struct KeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys",
-        abstract: "Create signing keys.",
+        abstract: "Create signing keys and manage the keyring that encrypts data at rest.",
         discussion: """
             Example:
               warden keys generate --type p256 --out keys
+              warden keys init --keyring ~/.warden/keyring
+              warden keys rotate --keyring ~/.warden/keyring --rewrap data/
             """,
-        subcommands: [Generate.self]
+        subcommands: [Generate.self, KeyringInitCommand.self, KeyringRotateCommand.self, KeyringRewrapCommand.self, KeyringListCommand.self]
     )
 }
 

@@ -237,7 +237,8 @@ public final class TempFile: Sendable {
         }
     }
 
-    func discard() {
+    /// Closes and deletes the file.
+    public func discard() {
         Glibc.close(fd)
         unlink(path)
     }
@@ -249,7 +250,7 @@ public final class TempFile: Sendable {
     }
 
     /// fsync, rename to `destination`, fsync the folder.
-    func rename(to destination: String, mode: mode_t) throws(WardenError) {
+    public func rename(to destination: String, mode: mode_t) throws(WardenError) {
         fchmod(fd, mode)
         guard fsync(fd) == 0 else { throw .io("Cannot write '\(destination)': \(FileIO.errnoText())") }
         Glibc.close(fd)

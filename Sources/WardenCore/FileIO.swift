@@ -85,6 +85,25 @@ public enum FileIO: Sendable {
         return out
     }
 
+    /// The first `count` bytes of a file (fewer when it is shorter), e.g. to sniff a magic number.
+    public static func readPrefix(_ path: String, count: Int) throws(WardenError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .io("Cannot open '\(path)': \(errnoText())") }
+        defer { close(fd) }
+        var bytes = [UInt8](repeating: 0, count: count)
+        var done = 0
+        while done < count {
+            let got = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, count - done, off_t(done)) }
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw .io("Cannot read '\(path)': \(errnoText())")
+            }
+            if got == 0 { break }
+            done += got
+        }
+        return Array(bytes[0..<done])
+    }
+
     /// Writes `bytes` to `path` atomically: a temp file beside it, fsync, rename, fsync of the folder.
     /// Readers see the old file or the new one, never a partial one.
     public static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws(WardenError) {

@@ -1,0 +1,347 @@
+import Crypto
+import Dispatch
+import Foundation
+import Synchronization
+import WardenCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Streaming authenticated encryption of files at rest: envelope encryption with a fresh data key
+/// per file, wrapped by the keyring's current key, and AES-256-GCM in chunks with the STREAM
+/// construction (each chunk's nonce is its index and a final-chunk flag), as age and Tink's
+/// streaming AEAD do. Truncation, reordering, splicing and any flipped bit fail authentication.
+///
+/// Memory is bounded (a few batches of chunks, whatever the file size); both cores encrypt. Output
+/// goes to a temporary file renamed into place only when everything succeeded, so decryption never
+/// leaves unauthenticated plaintext at the destination. Format: docs/encryption.md.
+public enum EncryptedFile {
+    /// What an encryption or decryption did.
+    public struct Summary: Sendable, Equatable {
+        public var keyID: String
+        public var plaintextBytes: Int64
+        public var ciphertextBytes: Int64
+        public var chunks: Int64
+    }
+
+    /// Authentication failed: the file (or its header) was modified, truncated, reordered or is
+    /// wrapped for a different key with the same id. A check that ran and failed, not bad usage.
+    public struct AuthenticationFailure: Error, Sendable, CustomStringConvertible {
+        public var message: String
+        public var description: String { message }
+    }
+
+    /// The default chunk size: 64 KiB, as age uses.
+    public static let defaultChunkSizeLog2: UInt8 = 16
+    static let tagSize = 16
+    static let chunksPerBatch = 32
+
+    /// Encrypts `input` to `output` with a fresh data key wrapped by `keyring`'s current key.
+    public static func encrypt(
+        _ input: String, to output: String, keyring: Keyring,
+        chunkSizeLog2: UInt8 = defaultChunkSizeLog2, progress: (Int64) -> Void = { _ in }
+    ) throws -> Summary {
+        guard EncryptedFileHeader.chunkSizeLog2Range.contains(chunkSizeLog2) else {
+            throw WardenError.invalidInput("Chunk size 2^\(chunkSizeLog2) is outside 2^12…2^24")
+        }
+        let source = try SourceFile(input)
+        defer { source.close() }
+        let kek = keyring.current
+        let dataKey = SymmetricKey(size: .bits256)
+        var header = EncryptedFileHeader(
+            chunkSizeLog2: chunkSizeLog2, salt: randomBytes(16), keyID: kek.id,
+            wrapNonce: [], wrappedKey: [], wrapTag: []
+        )
+        try wrap(dataKey, into: &header, with: kek)
+        let payloadKey = payloadKey(dataKey, header: header)
+
+        let chunkSize = header.chunkSize
+        let chunkCount = max(1, (source.size + Int64(chunkSize) - 1) / Int64(chunkSize))
+        let temp = try FileIO.temporaryFile(in: FileIO.parentDirectory(of: output), name: FileIO.lastComponent(of: output))
+        let writer = WriteBehind(capacity: (chunkSize + tagSize) * chunksPerBatch) { try temp.write($0) }
+        do {
+            try header.bytes.withUnsafeBytes { try temp.write($0) }
+            let plain = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize * chunksPerBatch, alignment: 64)
+            defer { plain.deallocate() }
+            var first: Int64 = 0
+            var offset: Int64 = 0
+            while first < chunkCount {
+                let count = Int(min(Int64(chunksPerBatch), chunkCount - first))
+                let want = Int(min(Int64(count * chunkSize), source.size - offset))
+                try source.read(into: plain, count: want, at: offset)
+                var lengths = [Int](repeating: chunkSize, count: count)
+                lengths[count - 1] = want - (count - 1) * chunkSize
+                let firstIndex = first
+                let sealed = writer.next()
+                try parallel(count) { slot in
+                    let index = firstIndex + Int64(slot)
+                    let box = try AES.GCM.seal(
+                        UnsafeRawBufferPointer(rebasing: plain[slot * chunkSize..<slot * chunkSize + lengths[slot]]),
+                        using: payloadKey, nonce: nonce(index, last: index == chunkCount - 1)
+                    )
+                    let start = slot * (chunkSize + tagSize)
+                    box.ciphertext.copyBytes(to: UnsafeMutableRawBufferPointer(rebasing: sealed[start..<start + lengths[slot]]))
+                    box.tag.copyBytes(to: UnsafeMutableRawBufferPointer(rebasing: sealed[start + lengths[slot]..<start + lengths[slot] + tagSize]))
+                }
+                try writer.submit(want + count * tagSize)
+                first += Int64(count)
+                offset += Int64(want)
+                progress(offset)
+            }
+            try writer.finish()
+            try temp.rename(to: output, mode: 0o644)
+        } catch {
+            try? writer.finish()
+            temp.discard()
+            throw error
+        }
+        return Summary(
+            keyID: kek.id, plaintextBytes: source.size,
+            ciphertextBytes: Int64(header.bytes.count) + source.size + chunkCount * Int64(tagSize), chunks: chunkCount
+        )
+    }
+
+    /// Decrypts `input` to `output` (mode 0600). `output` appears only after the last chunk
+    /// authenticated; on any failure nothing is written there.
+    /// - Throws: ``AuthenticationFailure`` when the ciphertext or header was changed;
+    ///   ``WardenError`` when the input is not an encrypted file or its key is not in `keyring`.
+    public static func decrypt(
+        _ input: String, to output: String, keyring: Keyring, progress: (Int64) -> Void = { _ in }
+    ) throws -> Summary {
+        let source = try SourceFile(input)
+        defer { source.close() }
+        let (header, headerSize) = try readHeader(source)
+        let dataKey = try unwrap(header, keyring: keyring, source: input)
+        let payloadKey = payloadKey(dataKey, header: header)
+
+        let chunkSize = header.chunkSize
+        let sealedSize = Int64(chunkSize + tagSize)
+        let payload = source.size - Int64(headerSize)
+        let chunkCount = max(1, (payload + sealedSize - 1) / sealedSize)
+        let lastSize = payload - (chunkCount - 1) * sealedSize
+        guard lastSize >= Int64(tagSize), chunkCount == 1 || lastSize > Int64(tagSize) else {
+            throw AuthenticationFailure(message: "'\(input)' is truncated or padded (its last chunk is \(lastSize) bytes); nothing was written to '\(output)'")
+        }
+        let temp = try FileIO.temporaryFile(in: FileIO.parentDirectory(of: output), name: FileIO.lastComponent(of: output))
+        let writer = WriteBehind(capacity: chunkSize * chunksPerBatch) { try temp.write($0) }
+        do {
+            let sealed = UnsafeMutableRawBufferPointer.allocate(byteCount: Int(sealedSize) * chunksPerBatch, alignment: 64)
+            defer { sealed.deallocate() }
+            var first: Int64 = 0
+            var offset = Int64(headerSize)
+            var written: Int64 = 0
+            while first < chunkCount {
+                let count = Int(min(Int64(chunksPerBatch), chunkCount - first))
+                let want = Int(min(Int64(count) * sealedSize, source.size - offset))
+                try source.read(into: sealed, count: want, at: offset)
+                var lengths = [Int](repeating: chunkSize, count: count)
+                lengths[count - 1] = want - (count - 1) * Int(sealedSize) - tagSize
+                let firstIndex = first
+                let inputName = input
+                let outputName = output
+                let plain = writer.next()
+                try parallel(count) { slot in
+                    let index = firstIndex + Int64(slot)
+                    let start = slot * Int(sealedSize)
+                    let length = lengths[slot]
+                    do {
+                        let box = try AES.GCM.SealedBox(
+                            nonce: nonce(index, last: index == chunkCount - 1),
+                            ciphertext: UnsafeRawBufferPointer(rebasing: sealed[start..<start + length]),
+                            tag: UnsafeRawBufferPointer(rebasing: sealed[start + length..<start + length + tagSize])
+                        )
+                        let opened = try AES.GCM.open(box, using: payloadKey)
+                        opened.copyBytes(to: UnsafeMutableRawBufferPointer(rebasing: plain[slot * chunkSize..<slot * chunkSize + length]))
+                    } catch {
+                        throw AuthenticationFailure(
+                            message: "Chunk \(index) of '\(inputName)' failed authentication: the file was modified, truncated or reordered; nothing was written to '\(outputName)'"
+                        )
+                    }
+                }
+                let plainBytes = want - count * tagSize
+                try writer.submit(plainBytes)
+                first += Int64(count)
+                offset += Int64(want)
+                written += Int64(plainBytes)
+                progress(offset)
+            }
+            try writer.finish()
+            try temp.rename(to: output, mode: 0o600)
+            return Summary(keyID: header.keyID, plaintextBytes: written, ciphertextBytes: source.size, chunks: chunkCount)
+        } catch {
+            try? writer.finish()
+            temp.discard()
+            throw error
+        }
+    }
+
+    /// Re-wraps the data key of the encrypted file at `path` with `keyring`'s current key, without
+    /// touching the encrypted payload (it is copied, not re-encrypted). Atomic.
+    /// - Returns: false when the file was already wrapped with the current key.
+    @discardableResult
+    public static func rewrap(_ path: String, keyring: Keyring) throws -> Bool {
+        let source = try SourceFile(path)
+        defer { source.close() }
+        let (header, headerSize) = try readHeader(source)
+        guard header.keyID != keyring.currentID else { return false }
+        let dataKey = try unwrap(header, keyring: keyring, source: path)
+        var rewrapped = header
+        try wrap(dataKey, into: &rewrapped, with: keyring.current)
+        let temp = try FileIO.temporaryFile(in: FileIO.parentDirectory(of: path), name: FileIO.lastComponent(of: path))
+        do {
+            try rewrapped.bytes.withUnsafeBytes { try temp.write($0) }
+            try FileIO.forEachChunk(of: path, range: Int64(headerSize)..<source.size) { try temp.write($0) }
+            try temp.rename(to: path, mode: source.mode)
+        } catch {
+            temp.discard()
+            throw error
+        }
+        return true
+    }
+
+    /// The header of an encrypted file (to show which key it needs).
+    public static func header(of path: String) throws -> EncryptedFileHeader {
+        let source = try SourceFile(path)
+        defer { source.close() }
+        return try readHeader(source).header
+    }
+
+    // MARK: - Pieces
+
+    static func readHeader(_ source: SourceFile) throws -> (header: EncryptedFileHeader, size: Int) {
+        let count = Int(min(source.size, Int64(EncryptedFileHeader.maximumSize)))
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(count, 1), alignment: 8)
+        defer { buffer.deallocate() }
+        try source.read(into: buffer, count: count, at: 0)
+        return try EncryptedFileHeader.parse(Array(buffer[0..<count]), source: source.path)
+    }
+
+    static func wrap(_ dataKey: SymmetricKey, into header: inout EncryptedFileHeader, with kek: Keyring.Key) throws {
+        header.keyID = kek.id
+        let box = try AES.GCM.seal(
+            dataKey.withUnsafeBytes { Array($0) }, using: kek.symmetricKey, nonce: AES.GCM.Nonce(),
+            authenticating: wrapContext(header)
+        )
+        header.wrapNonce = Array(box.nonce)
+        header.wrappedKey = Array(box.ciphertext)
+        header.wrapTag = Array(box.tag)
+    }
+
+    static func unwrap(_ header: EncryptedFileHeader, keyring: Keyring, source: String) throws -> SymmetricKey {
+        guard let kek = keyring.key(id: header.keyID) else {
+            throw WardenError.notFound(
+                "'\(source)' was encrypted with key \(header.keyID), which the keyring '\(keyring.directory)' does not have; use the keyring it was encrypted with"
+            )
+        }
+        do {
+            let box = try AES.GCM.SealedBox(
+                nonce: AES.GCM.Nonce(data: header.wrapNonce), ciphertext: header.wrappedKey, tag: header.wrapTag
+            )
+            return SymmetricKey(data: try AES.GCM.open(box, using: kek.symmetricKey, authenticating: wrapContext(header)))
+        } catch {
+            throw AuthenticationFailure(
+                message: "The header of '\(source)' failed authentication with key \(header.keyID): the header was modified or the keyring holds a different key under that id"
+            )
+        }
+    }
+
+    static func wrapContext(_ header: EncryptedFileHeader) -> [UInt8] {
+        Array("warden-wrap-v1".utf8) + header.fixedBytes + Array(header.keyID.utf8)
+    }
+
+    static func payloadKey(_ dataKey: SymmetricKey, header: EncryptedFileHeader) -> SymmetricKey {
+        HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: dataKey, salt: header.salt,
+            info: Array("warden-stream-v1".utf8) + header.fixedBytes, outputByteCount: 32
+        )
+    }
+
+    /// STREAM nonce: 11-byte big-endian chunk index, then 1 for the final chunk, else 0.
+    static func nonce(_ index: Int64, last: Bool) -> AES.GCM.Nonce {
+        var bytes = [UInt8](repeating: 0, count: 12)
+        var value = UInt64(index)
+        for position in stride(from: 10, through: 3, by: -1) {
+            bytes[position] = UInt8(truncatingIfNeeded: value)
+            value >>= 8
+        }
+        bytes[11] = last ? 1 : 0
+        return try! AES.GCM.Nonce(data: bytes)
+    }
+
+    static func randomBytes(_ count: Int) -> [UInt8] {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+    }
+
+    /// Runs `body` for slots 0..<count on every core; rethrows the first error. `body` may touch
+    /// shared buffers only at its own slot's range (that is what makes the unchecked box safe).
+    static func parallel(_ count: Int, _ body: (Int) throws -> Void) throws {
+        let workers = min(count, max(1, ProcessInfo.processInfo.activeProcessorCount))
+        let failure = Mutex<(any Error)?>(nil)
+        try withoutActuallyEscaping(body) { body in
+            let work = SlotWork(run: body)
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                var slot = worker
+                while slot < count {
+                    do {
+                        try work.run(slot)
+                    } catch {
+                        failure.withLock { if $0 == nil { $0 = error } }
+                        return
+                    }
+                    slot += workers
+                }
+            }
+            if let error = failure.withLock({ $0 }) { throw error }
+        }
+    }
+}
+
+/// A per-slot closure handed to worker threads; slots write disjoint memory.
+private struct SlotWork: @unchecked Sendable {
+    let run: (Int) throws -> Void
+}
+
+/// An input file opened once, with its size and mode taken at open time.
+struct SourceFile {
+    let path: String
+    let fd: Int32
+    let size: Int64
+    let mode: mode_t
+
+    init(_ path: String) throws(WardenError) {
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .io("Cannot open '\(path)': \(FileIO.errnoText())") }
+        var info = stat()
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+            Glibc.close(fd)
+            throw .invalidInput("'\(path)' is not a regular file")
+        }
+        _ = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
+        self.path = path
+        self.fd = fd
+        self.size = Int64(info.st_size)
+        self.mode = info.st_mode & 0o7777
+    }
+
+    /// Reads exactly `count` bytes at `offset` into `buffer`.
+    func read(into buffer: UnsafeMutableRawBufferPointer, count: Int, at offset: Int64) throws(WardenError) {
+        var done = 0
+        while done < count {
+            let got = pread(fd, buffer.baseAddress! + done, count - done, off_t(offset + Int64(done)))
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw .io("Cannot read '\(path)': \(FileIO.errnoText())")
+            }
+            if got == 0 { throw .io("'\(path)' ended at byte \(offset + Int64(done)), before \(offset + Int64(count)); was it changed while being read?") }
+            done += got
+        }
+    }
+
+    func close() { Glibc.close(fd) }
+}
