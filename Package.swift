@@ -41,7 +41,9 @@ let package = Package(
             ]
         ),
         .target(name: "WardenSBOM", dependencies: ["WardenCore", "WardenCrypto"]),
-        .target(name: "WardenFormats", dependencies: ["WardenCore"]),
+        // The system's zlib, libbz2 and liblzma (zlib1g-dev, libbz2-dev, liblzma-dev).
+        .systemLibrary(name: "CCompression", path: "Sources/CCompression"),
+        .target(name: "WardenFormats", dependencies: ["WardenCore", "CCompression"]),
         .target(name: "WardenScan", dependencies: ["WardenCore", "WardenFormats"]),
         // Per-ISA compute kernels: each is compiled for its CPU and chosen at run time from the CPU's
         // flags, so nothing else may live in these targets (an AVX-512 instruction elsewhere is a SIGILL).
@@ -82,7 +84,7 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "warden", dependencies: ["WardenCLI"]),
-        .target(name: "WardenTesting", dependencies: ["WardenCore", "WardenCrypto"]),
+        .target(name: "WardenTesting", dependencies: ["WardenCore", "WardenCrypto", "WardenFormats", "CCompression"]),
         .testTarget(name: "WardenCoreTests", dependencies: ["WardenCore", "WardenTesting"]),
         .testTarget(
             name: "WardenCryptoTests", dependencies: ["WardenCrypto", "WardenTesting"], resources: [.copy("Fixtures")]
@@ -107,7 +109,7 @@ let package = Package(
 )
 
 // Strict settings for every target (swift-log style: applied in one loop).
-for target in package.targets {
+for target in package.targets where target.type != .system {
     var settings = target.swiftSettings ?? []
     settings.append(.unsafeFlags(["-require-explicit-sendable"]))
     target.swiftSettings = settings

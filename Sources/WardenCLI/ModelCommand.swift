@@ -7,13 +7,14 @@ import WardenCrypto
 struct ModelCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "model",
-        abstract: "Sign, verify and describe model files.",
+        abstract: "Scan, sign, verify and describe model files.",
         discussion: """
             Example:
+              warden model scan my-model --fail-on high
               warden model sign my-model --key keys/private.pem
               warden model verify my-model --key keys/public.pem --signature my-model.sig
             """,
-        subcommands: [Sign.self, Verify.self, ModelSBOMCommand.self]
+        subcommands: [ModelScanCommand.self, Sign.self, Verify.self, ModelSBOMCommand.self]
     )
 }
 

@@ -1,0 +1,112 @@
+import ArgumentParser
+import Foundation
+import WardenCore
+import WardenScan
+
+/// `warden model scan`: find code that would run when model files are loaded.
+struct ModelScanCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scan",
+        abstract: "Scan model files for code that runs when they are loaded (pickle, PyTorch, joblib, NumPy, …).",
+        discussion: """
+            Scans files and folders (recursively, and inside archives and compressed streams). \
+            Formats are detected by content, never by extension. Pickles are run by a static \
+            machine that executes nothing; their globals are judged by per-format allowlists, \
+            with a denylist to grade and explain. Formats Warden does not analyse are reported \
+            as "not analysed" (info), never as clean.
+
+            Exit codes: 0 no finding reaches --fail-on · 1 a finding does · 2 bad usage or an \
+            unreadable path · 3 internal error.
+
+            Example:
+              warden model scan model.pt
+              warden model scan models/ --fail-on medium --format sarif --output scan.sarif
+              warden model scan estimator.joblib --format json
+            """
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable, Sendable {
+        case text, json, sarif
+    }
+
+    @Argument(help: "Files or folders to scan.") var paths: [String]
+
+    @Option(name: .customLong("fail-on"), help: "Exit 1 when a finding reaches this severity: critical, high, medium or low.")
+    var failOn: Severity = .high
+
+    @Option(help: "Report format: text, json or sarif (SARIF 2.1.0 for GitHub code scanning).")
+    var format: Format = .text
+
+    @Option(help: "Write the report to this file (atomically) instead of stdout.")
+    var output: String?
+
+    @Flag(name: .customLong("allow-symlinks"), help: "Follow symlinks inside folders (otherwise they are an error).")
+    var allowSymlinks = false
+
+    @OptionGroup var outputOptions: OutputOptions
+
+    func validate() throws {
+        guard !paths.isEmpty else { throw ValidationError("Give at least one file or folder to scan") }
+        guard failOn != .info else { throw ValidationError("--fail-on must be critical, high, medium or low") }
+    }
+
+    func run() async throws {
+        var options = Scanner.Options(threshold: failOn)
+        options.followSymlinks = allowSymlinks
+        let report = try Scanner(options: options).scan(paths: paths)
+        let chosen = outputOptions.json ? .json : format
+        let text: String
+        switch chosen {
+        case .text: text = ModelScanCommand.render(report)
+        case .json: text = try ModelScanCommand.json(report)
+        case .sarif: text = SARIFWriter().document(for: report).prettyString(indent: 2)
+        }
+        if let output {
+            try FileIO.writeAtomically(text + "\n", to: output)
+            if chosen != .text || outputOptions.quiet { Console.error(ModelScanCommand.summary(report)) }
+        } else {
+            Console.output(text)
+        }
+        if report.failed { throw CheckFailed() }
+    }
+
+    /// The report as pretty JSON with sorted keys (the schema in docs/scanning.md).
+    static func json(_ report: ScanReport) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(report), as: UTF8.self)
+    }
+
+    /// The text table: one line per file, its findings below, a summary last.
+    static func render(_ report: ScanReport) -> String {
+        var lines: [String] = []
+        let width = min(60, report.files.map(\.path.count).max() ?? 10)
+        for file in report.files {
+            let verdict = file.verdict == .unsafe ? "UNSAFE" : file.verdict.rawValue
+            lines.append("\(file.path.padding(toLength: max(width, file.path.count), withPad: " ", startingAt: 0))  \(file.format.rawValue.padding(toLength: 22, withPad: " ", startingAt: 0)) \(verdict)")
+            for finding in file.findings {
+                var place = ""
+                if let member = finding.location.member { place += " in \(member)" }
+                if let offset = finding.location.offset { place += " @\(offset)" }
+                let construct = finding.construct.map { " [\($0)]" } ?? ""
+                lines.append("  \(finding.severity.rawValue.uppercased().padding(toLength: 8, withPad: " ", startingAt: 0)) \(finding.rule)\(construct)\(place)")
+                lines.append("           \(finding.message)")
+                lines.append("           fix: \(finding.fix)")
+            }
+        }
+        lines.append(summary(report))
+        return lines.joined(separator: "\n")
+    }
+
+    static func summary(_ report: ScanReport) -> String {
+        let counts = report.counts
+        let parts = Severity.allCases.reversed().compactMap { severity in counts[severity].map { "\($0) \(severity)" } }
+        let unsafe = report.files.filter { $0.verdict == .unsafe }.count
+        return "scanned \(report.files.count) file(s): \(unsafe) unsafe at --fail-on \(report.threshold)"
+            + (parts.isEmpty ? ", no findings" : "; findings: " + parts.joined(separator: ", "))
+    }
+}
+
+extension Severity: ExpressibleByArgument {
+    public init?(argument: String) { self.init(rawValue: argument.lowercased()) }
+}

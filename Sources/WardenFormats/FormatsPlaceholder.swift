@@ -1,1 +1,0 @@
-// Replaced by the format parsers (issue 3).

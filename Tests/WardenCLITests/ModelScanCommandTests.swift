@@ -1,0 +1,59 @@
+import Foundation
+import Testing
+import WardenCore
+import WardenScan
+import WardenTesting
+
+@testable import WardenCLI
+
+/// `warden model scan` through the real argument parsing and exit codes.
+struct ModelScanCommandTests {
+    @Test func exitCodesFollowTheThreshold() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let evil = try folder.write("models/evil.bin", ScanCorpus.systemPickle())
+        let clean = try folder.write("models/state.pt", ModelFileFactory.torchZip())
+        let hidden = try #require(ScanCorpus.malicious.first { $0.name == "torch-hidden-storage.pt" })
+        #expect(await Warden.runMain(arguments: ["model", "scan", clean, "--quiet"]) == 0)
+        #expect(await Warden.runMain(arguments: ["model", "scan", evil, "--output", folder.url("r.txt")]) == 1)
+        #expect(await Warden.runMain(arguments: ["model", "scan", folder.url("missing.pt")]) == 2)
+        #expect(await Warden.runMain(arguments: ["model", "scan", clean, "--fail-on", "bogus"]) == 2)
+        #expect(await Warden.runMain(arguments: ["model", "scan"]) == 2)
+        // The hidden-storage pickle is critical: it fails at every threshold.
+        let path = try folder.write("hidden.pt", hidden.bytes)
+        #expect(await Warden.runMain(arguments: ["model", "scan", path, "--fail-on", "critical", "--output", folder.url("h.txt")]) == 1)
+    }
+
+    @Test func writesJSONAndSARIFReports() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        _ = try folder.write("models/evil.bin", ScanCorpus.systemPickle())
+        _ = try folder.write("models/ok.npy", ModelFileFactory.npy(descr: "<f4", shape: [2], data: [0, 0, 0, 0, 0, 0, 0, 0]))
+        let json = folder.url("scan.json")
+        #expect(await Warden.runMain(arguments: ["model", "scan", folder.url("models"), "--format", "json", "--output", json, "--quiet"]) == 1)
+        let report = try JSONParser().parse(try FileIO.readAll(json))
+        #expect(report["schema"]?.stringValue == "warden.scan/v1")
+        #expect(report["files"]?.arrayValue?.count == 2)
+        #expect(report["files"]?.arrayValue?.first?["findings"]?.arrayValue?.first?["construct"]?.stringValue == "posix.system")
+        let sarif = folder.url("scan.sarif")
+        #expect(await Warden.runMain(arguments: ["model", "scan", folder.url("models"), "--format", "sarif", "--output", sarif, "--fail-on", "critical", "--quiet"]) == 1)
+        let log = try JSONParser().parse(try FileIO.readAll(sarif))
+        #expect(log["version"]?.stringValue == "2.1.0")
+        let run = try #require(log["runs"]?.arrayValue?.first)
+        #expect(run["tool"]?["driver"]?["rules"]?.arrayValue?.first?["id"]?.stringValue == "pickle.denylisted-global")
+        let result = try #require(run["results"]?.arrayValue?.first)
+        #expect(result["level"]?.stringValue == "error")
+        #expect(result["locations"]?.arrayValue?.first?["physicalLocation"]?["artifactLocation"]?["uri"]?.stringValue?.hasSuffix("models/evil.bin") == true)
+    }
+
+    @Test func textReportNamesTheConstructAndTheFix() throws {
+        let scanner = WardenScan.Scanner()
+        let item = try #require(ScanCorpus.malicious.first { $0.name == "torch-data-pkl.pt" })
+        let file = scanner.scan(bytes: item.bytes, name: item.name)
+        let text = ModelScanCommand.render(.init(threshold: .high, files: [file]))
+        #expect(text.contains("UNSAFE"))
+        #expect(text.contains("CRITICAL pickle.denylisted-global [posix.system] in archive/data.pkl"))
+        #expect(text.contains("fix: "))
+        #expect(text.hasSuffix("scanned 1 file(s): 1 unsafe at --fail-on high; findings: 1 critical"))
+    }
+}
