@@ -50,9 +50,11 @@ let package = Package(
         .target(name: "WardenKernelsGeneric", swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         .target(name: "WardenKernelsAVX2", swiftSettings: [.unsafeFlags(["-Ounchecked", "-target-cpu", "haswell"])]),
         .target(name: "WardenKernelsAVX512", swiftSettings: [.unsafeFlags(["-Ounchecked", "-target-cpu", "skylake-avx512"])]),
+        // cpuid/xgetbv for choosing the kernels (Swift cannot issue them); one C function, nothing else.
+        .target(name: "CWardenCPU"),
         .target(
             name: "WardenTensor",
-            dependencies: ["WardenCore", "WardenKernelsGeneric", "WardenKernelsAVX2", "WardenKernelsAVX512"]
+            dependencies: ["WardenCore", "CWardenCPU", "WardenKernelsGeneric", "WardenKernelsAVX2", "WardenKernelsAVX512"]
         ),
         .target(
             name: "WardenModels",

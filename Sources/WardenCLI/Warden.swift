@@ -29,6 +29,7 @@ public struct Warden: AsyncParsableCommand {
             ProvenanceRunCommand.self,
             AttestationCommand.self,
             ServeCommand.self,
+            BenchCommand.self,
         ]
     )
 

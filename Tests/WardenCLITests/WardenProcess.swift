@@ -35,8 +35,9 @@ enum WardenProcess {
 
     static var executable: String { productsDirectory + "/warden" }
 
-    /// Runs `warden arguments…` and returns its exit status and output.
-    static func run(_ arguments: [String], in directory: TemporaryDirectory) async throws -> Result {
+    /// Runs `warden arguments…` (with `environment` added to this process's) and returns its exit
+    /// status and output.
+    static func run(_ arguments: [String], in directory: TemporaryDirectory, environment: [String: String] = [:]) async throws -> Result {
         guard FileIO.kind(of: executable) == .regular else {
             throw WardenError.notFound("The warden executable is not at '\(executable)'; build it with `swift build`")
         }
@@ -51,6 +52,9 @@ enum WardenProcess {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         process.currentDirectoryURL = URL(fileURLWithPath: directory.path)
         process.standardInput = FileHandle.nullDevice
         let outHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: out))

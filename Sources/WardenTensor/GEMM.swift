@@ -1,0 +1,115 @@
+import Foundation
+import WardenKernelsGeneric
+
+/// Single-precision matrix multiply, BLIS/Goto style: B is packed in `kc × nc` blocks of `nr`-wide
+/// slivers, A in `mc × kc` blocks of `mr`-tall slivers (transposes are just strides, absorbed by the
+/// packing), and a register-blocked micro-kernel for the chosen ``KernelSet`` multiplies them.
+///
+/// Work is split over threads by columns (or rows, when C is tall and narrow), each thread packing its
+/// own blocks with no synchronisation. The arithmetic for each element of C does not depend on the
+/// split, so results are bit-for-bit the same for any thread count.
+package enum GEMM {
+    /// Below this many flops a second thread costs more than it saves.
+    static let parallelThreshold = 20_000_000
+
+    /// `C = alpha · A · B + beta · C`, where `A` is `m × k` (element `(i, p)` at
+    /// `a[i·aRowStride + p·aColumnStride]`), `B` is `k × n`, and `C` is row-major with leading dimension `ldc`.
+    package static func multiply(
+        m: Int, n: Int, k: Int, alpha: Float = 1,
+        a: UnsafePointer<Float>, aRowStride: Int, aColumnStride: Int,
+        b: UnsafePointer<Float>, bRowStride: Int, bColumnStride: Int,
+        beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int,
+        kernels: KernelSet = TensorRuntime.kernels, threads: Int = TensorRuntime.threads
+    ) {
+        guard m > 0, n > 0 else { return }
+        if k == 0 || alpha == 0 || beta != 0 && beta != 1 {
+            for i in 0..<m {
+                let row = c + i * ldc
+                if beta == 0 {
+                    row.update(repeating: 0, count: n)
+                } else {
+                    for j in 0..<n { row[j] *= beta }
+                }
+            }
+            if k == 0 || alpha == 0 { return }
+        }
+        // Never run a kernel set the CPU lacks, whatever the caller asked for.
+        let blocking = (kernels.isSupported ? kernels : .generic).gemm
+        let flops = 2 * m * n * k
+        let threadCount = flops < parallelThreshold ? 1 : Swift.max(1, threads)
+        let job = Job(
+            m: m, n: n, k: k, alpha: alpha, a: a, aRowStride: aRowStride, aColumnStride: aColumnStride, b: b,
+            bRowStride: bRowStride, bColumnStride: bColumnStride, accumulate: beta != 0, c: c, ldc: ldc, blocking: blocking)
+        if threadCount == 1 {
+            job.run(rows: 0..<m, columns: 0..<n)
+            return
+        }
+        // Split the longer side of C into aligned parts, one per thread.
+        let splitColumns = n >= m || n >= threadCount * blocking.nr * 4
+        let length = splitColumns ? n : m
+        let unit = splitColumns ? blocking.nr : blocking.mr
+        let units = (length + unit - 1) / unit
+        let parts = Swift.min(threadCount, units)
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            let first = units * part / parts * unit
+            let last = Swift.min(length, units * (part + 1) / parts * unit)
+            if splitColumns {
+                job.run(rows: 0..<m, columns: first..<last)
+            } else {
+                job.run(rows: first..<last, columns: 0..<n)
+            }
+        }
+    }
+
+    /// One multiplication's operands and blocking; `run` computes a rectangle of C.
+    struct Job: @unchecked Sendable {
+        // @unchecked: raw pointers into buffers the caller keeps alive for the whole call; threads
+        // only read A and B and write disjoint rectangles of C.
+        var m: Int, n: Int, k: Int, alpha: Float
+        var a: UnsafePointer<Float>, aRowStride: Int, aColumnStride: Int
+        var b: UnsafePointer<Float>, bRowStride: Int, bColumnStride: Int
+        var accumulate: Bool
+        var c: UnsafeMutablePointer<Float>, ldc: Int
+        var blocking: GEMMBlocking
+
+        func run(rows: Range<Int>, columns: Range<Int>) {
+            guard !rows.isEmpty, !columns.isEmpty else { return }
+            let mr = blocking.mr
+            let nr = blocking.nr
+            let kcMax = Swift.min(blocking.kc, k)
+            let mcMax = Swift.min(blocking.mc, (rows.count + mr - 1) / mr * mr)
+            let ncMax = Swift.min(blocking.nc, (columns.count + nr - 1) / nr * nr)
+            let packedA = UnsafeMutableRawPointer.allocate(byteCount: mcMax * kcMax * 4 + 64, alignment: 64)
+                .bindMemory(to: Float.self, capacity: mcMax * kcMax)
+            let packedB = UnsafeMutableRawPointer.allocate(byteCount: ncMax * kcMax * 4 + 64, alignment: 64)
+                .bindMemory(to: Float.self, capacity: ncMax * kcMax)
+            defer {
+                UnsafeMutableRawPointer(packedA).deallocate()
+                UnsafeMutableRawPointer(packedB).deallocate()
+            }
+            var jc = columns.lowerBound
+            while jc < columns.upperBound {
+                let nc = Swift.min(blocking.nc, columns.upperBound - jc)
+                var pc = 0
+                while pc < k {
+                    let kc = Swift.min(blocking.kc, k - pc)
+                    GEMMPacking.packB(
+                        depth: kc, columns: nc, b: b + pc * bRowStride + jc * bColumnStride, rowStride: bRowStride,
+                        columnStride: bColumnStride, nr: nr, into: packedB)
+                    let add = accumulate || pc > 0
+                    var ic = rows.lowerBound
+                    while ic < rows.upperBound {
+                        let mc = Swift.min(blocking.mc, rows.upperBound - ic)
+                        GEMMPacking.packA(
+                            rows: mc, depth: kc, a: a + ic * aRowStride + pc * aColumnStride, rowStride: aRowStride,
+                            columnStride: aColumnStride, alpha: alpha, mr: mr, into: packedA)
+                        blocking.macroKernel(mc, nc, kc, packedA, packedB, c + ic * ldc + jc, ldc, add)
+                        ic += mc
+                    }
+                    pc += kc
+                }
+                jc += nc
+            }
+        }
+    }
+}

@@ -1,0 +1,193 @@
+import Foundation
+import WardenCore
+import WardenKernelsGeneric
+
+/// A validated convolution: shapes, per-group geometry and how many images go through one GEMM.
+struct Conv2DPlan {
+    var batch: Int, channels: Int, outputChannels: Int, groups: Int
+    var geometry: WindowGeometry
+    /// Rows of the unfolded patch matrix for one group: `(channels / groups) · kh · kw`.
+    var patchSize: Int
+    var spatial: Int { geometry.outputHeight * geometry.outputWidth }
+    var outputShape: [Int] { [batch, outputChannels, geometry.outputHeight, geometry.outputWidth] }
+    var inputPlane: Int { geometry.height * geometry.width }
+    /// A 1×1, stride-1, unpadded convolution needs no unfolding: the input is the patch matrix.
+    var isPointwise: Bool {
+        geometry.kernelHeight == 1 && geometry.kernelWidth == 1 && geometry.strideHeight == 1 && geometry.strideWidth == 1
+            && geometry.padTop == 0 && geometry.padLeft == 0 && geometry.outputHeight == geometry.height
+            && geometry.outputWidth == geometry.width
+    }
+    /// Images per GEMM, so the patch matrix stays near 4 M floats (16 MiB).
+    var imagesPerChunk: Int { Swift.max(1, Swift.min(batch, (4 << 20) / Swift.max(1, patchSize * spatial))) }
+
+    init(input: [Int], weight: [Int], options: Conv2DOptions) throws {
+        try options.validate()
+        guard input.count == 4, weight.count == 4 else {
+            throw WardenError.invalidInput("Conv2D needs a [N, C, H, W] input and a [M, C/groups, kH, kW] weight, got \(input) and \(weight)")
+        }
+        let groups = options.groups
+        guard input[1] % groups == 0, weight[0] % groups == 0, weight[1] * groups == input[1] else {
+            throw WardenError.invalidInput("Conv2D weight \(weight) does not fit input \(input) with \(groups) group(s)")
+        }
+        guard weight[2] > 0, weight[3] > 0 else { throw WardenError.invalidInput("Conv2D kernel \(weight) is empty") }
+        let outH = try Self.outputSize(input[2], kernel: weight[2], stride: options.strides[0], padBegin: options.pads[0], padEnd: options.pads[2], dilation: options.dilations[0], ceil: false)
+        let outW = try Self.outputSize(input[3], kernel: weight[3], stride: options.strides[1], padBegin: options.pads[1], padEnd: options.pads[3], dilation: options.dilations[1], ceil: false)
+        batch = input[0]
+        channels = input[1]
+        outputChannels = weight[0]
+        self.groups = groups
+        geometry = WindowGeometry(
+            channels: input[1] / groups, height: input[2], width: input[3], kernelHeight: weight[2], kernelWidth: weight[3],
+            strideHeight: options.strides[0], strideWidth: options.strides[1], padTop: options.pads[0], padLeft: options.pads[1],
+            dilationHeight: options.dilations[0], dilationWidth: options.dilations[1], outputHeight: outH, outputWidth: outW)
+        patchSize = weight[1] * weight[2] * weight[3]
+        _ = try Tensor<Float>.elementCount(of: outputShape)
+    }
+
+    /// `floor` (or `ceil`) of `(size + pads − dilation·(kernel − 1) − 1) / stride + 1`.
+    /// - Throws: `.invalidInput` when the window does not fit.
+    static func outputSize(_ size: Int, kernel: Int, stride: Int, padBegin: Int, padEnd: Int, dilation: Int, ceil: Bool) throws -> Int {
+        let span = dilation * (kernel - 1) + 1
+        let room = size + padBegin + padEnd - span
+        guard room >= 0 else {
+            throw WardenError.invalidInput("A window of \(span) does not fit an input of \(size) with padding \(padBegin)+\(padEnd)")
+        }
+        var out = (ceil ? (room + stride - 1) / stride : room / stride) + 1
+        // A last window that would start in the end padding is dropped (PyTorch's ceil_mode rule).
+        if ceil && (out - 1) * stride >= size + padBegin { out -= 1 }
+        return out
+    }
+
+    /// Unfolds `count` images starting at `first`, for one group, into `col` (`patchSize × count·spatial`).
+    func unfold(_ x: UnsafePointer<Float>, first: Int, count: Int, group: Int, into col: UnsafeMutablePointer<Float>) {
+        let ld = count * spatial
+        for i in 0..<count {
+            let image = x + ((first + i) * channels + group * geometry.channels) * inputPlane
+            ConvolutionKernels.im2col(geometry, x: image, col: col + i * spatial, ldCol: ld)
+        }
+    }
+}
+
+extension Tensor where Element == Float {
+    /// 2-D convolution (ONNX `Conv`, cross-correlation): input `[N, C, H, W]`, weight
+    /// `[M, C/groups, kH, kW]`, optional bias `[M]`; output `[N, M, H', W']`. Unfolds patches
+    /// (im2col) and multiplies with the GEMM, several small images per multiplication.
+    /// - Throws: `.invalidInput` when the shapes or options do not fit.
+    public func conv2d(weight: Tensor, bias: Tensor? = nil, options: Conv2DOptions = Conv2DOptions()) throws -> Tensor {
+        let plan = try Conv2DPlan(input: shape, weight: weight.shape, options: options)
+        if let bias, bias.shape != [plan.outputChannels] {
+            throw WardenError.invalidInput("Conv2D bias \(bias.shape) must be [\(plan.outputChannels)]")
+        }
+        let x = contiguous()
+        let w = weight.contiguous()
+        let b = bias?.contiguous()
+        let perGroup = plan.outputChannels / plan.groups
+        let spatial = plan.spatial
+        return try Tensor.build(shape: plan.outputShape) { out in
+            guard spatial > 0, plan.batch > 0, perGroup > 0 else { return }
+            let y = out.baseAddress!
+            let chunk = plan.isPointwise ? 1 : plan.imagesPerChunk
+            let col = UnsafeMutablePointer<Float>.allocate(capacity: plan.isPointwise ? 1 : plan.patchSize * chunk * spatial)
+            let product = UnsafeMutablePointer<Float>.allocate(capacity: chunk > 1 ? perGroup * chunk * spatial : 1)
+            defer {
+                col.deallocate()
+                product.deallocate()
+            }
+            var first = 0
+            while first < plan.batch {
+                let count = Swift.min(chunk, plan.batch - first)
+                for g in 0..<plan.groups {
+                    let weights = w.pointer + g * perGroup * plan.patchSize
+                    let patches: UnsafePointer<Float>
+                    if plan.isPointwise {
+                        patches = UnsafePointer(x.pointer + (first * plan.channels + g * plan.geometry.channels) * plan.inputPlane)
+                    } else {
+                        plan.unfold(x.pointer, first: first, count: count, group: g, into: col)
+                        patches = UnsafePointer(col)
+                    }
+                    let direct = count == 1
+                    let target = direct ? y + (first * plan.outputChannels + g * perGroup) * spatial : product
+                    GEMM.multiply(
+                        m: perGroup, n: count * spatial, k: plan.patchSize, a: weights, aRowStride: plan.patchSize, aColumnStride: 1,
+                        b: patches, bRowStride: count * spatial, bColumnStride: 1, c: target, ldc: count * spatial)
+                    if !direct {
+                        // product is [perGroup, count, spatial]; the output wants [count, M, spatial].
+                        for i in 0..<count {
+                            for m in 0..<perGroup {
+                                (y + ((first + i) * plan.outputChannels + g * perGroup + m) * spatial)
+                                    .update(from: product + (m * count + i) * spatial, count: spatial)
+                            }
+                        }
+                    }
+                }
+                first += count
+            }
+            if let b {
+                for n in 0..<plan.batch {
+                    for m in 0..<plan.outputChannels {
+                        let plane = y + (n * plan.outputChannels + m) * spatial
+                        let shift = b.pointer[m]
+                        for s in 0..<spatial { plane[s] += shift }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The gradients of ``conv2d(weight:bias:options:)`` with respect to its input and weight (each
+    /// only when asked for), given the output gradient `gradient`.
+    package func conv2dBackward(
+        weight: Tensor, gradient: Tensor, options: Conv2DOptions, input wantInput: Bool, weight wantWeight: Bool
+    ) throws -> (input: Tensor?, weight: Tensor?) {
+        let plan = try Conv2DPlan(input: shape, weight: weight.shape, options: options)
+        let x = contiguous()
+        let w = weight.contiguous()
+        let dy = gradient.contiguous()
+        let perGroup = plan.outputChannels / plan.groups
+        let spatial = plan.spatial
+        let chunk = plan.imagesPerChunk
+        let dx = wantInput ? try Tensor(zeros: shape) : nil
+        let dw = wantWeight ? try Tensor(zeros: weight.shape) : nil
+        guard spatial > 0, plan.batch > 0, perGroup > 0 else { return (dx, dw) }
+        let col = UnsafeMutablePointer<Float>.allocate(capacity: plan.patchSize * chunk * spatial)
+        let gathered = UnsafeMutablePointer<Float>.allocate(capacity: perGroup * chunk * spatial)
+        defer {
+            col.deallocate()
+            gathered.deallocate()
+        }
+        var first = 0
+        while first < plan.batch {
+            let count = Swift.min(chunk, plan.batch - first)
+            let width = count * spatial
+            for g in 0..<plan.groups {
+                // dY for this group and chunk as a [perGroup, count·spatial] matrix.
+                for i in 0..<count {
+                    for m in 0..<perGroup {
+                        (gathered + (m * count + i) * spatial)
+                            .update(from: dy.pointer + ((first + i) * plan.outputChannels + g * perGroup + m) * spatial, count: spatial)
+                    }
+                }
+                if let dw {
+                    // dW_g += dY_g · colᵀ
+                    plan.unfold(x.pointer, first: first, count: count, group: g, into: col)
+                    GEMM.multiply(
+                        m: perGroup, n: plan.patchSize, k: width, a: gathered, aRowStride: width, aColumnStride: 1,
+                        b: col, bRowStride: 1, bColumnStride: width, beta: 1,
+                        c: dw.pointer + g * perGroup * plan.patchSize, ldc: plan.patchSize)
+                }
+                if let dx {
+                    // dCol = W_gᵀ · dY_g, folded back into the images.
+                    GEMM.multiply(
+                        m: plan.patchSize, n: width, k: perGroup, a: w.pointer + g * perGroup * plan.patchSize, aRowStride: 1,
+                        aColumnStride: plan.patchSize, b: gathered, bRowStride: width, bColumnStride: 1, c: col, ldc: width)
+                    for i in 0..<count {
+                        let image = dx.pointer + ((first + i) * plan.channels + g * plan.geometry.channels) * plan.inputPlane
+                        ConvolutionKernels.col2im(plan.geometry, col: col + i * spatial, ldCol: width, dx: image)
+                    }
+                }
+            }
+            first += count
+        }
+        return (dx, dw)
+    }
+}
