@@ -3,6 +3,7 @@ import WardenCore
 import WardenCrypto
 import WardenData
 import WardenSBOM
+import WardenScan
 
 /// The stages of `warden demo`, each recording what it did and where its evidence is.
 final class DemoRun {
@@ -119,6 +120,7 @@ final class DemoRun {
             artefacts.append(("SBOM (SPDX 2.3)", root + "/model.spdx.json"))
             return "CycloneDX and SPDX SBOMs: \(inventory.files.count) files, \(inventory.dependencies.count) packages, the training dataset"
         }
+        step("scan") { try DemoRun.scanModel(model: model, root: root, artefacts: &artefacts) }
         step("tamper") {
             let target = model + "/weights/dense_1.bin"
             let handle = try FileHandle(forUpdating: URL(fileURLWithPath: target))
@@ -174,6 +176,23 @@ final class DemoRun {
         return "PII: \(found.total) values found in customers.csv, none left after keyed HMAC pseudonyms; train.csv encrypted (AES-256-GCM STREAM, key \(keyring.currentID)), round trip equal, flipped byte caught; DP mean of f0 (ε = 1) = \(String(format: "%.3f", release.value ?? .nan)); DP-SGD q = 0.01, σ = 1.1, 10 000 steps → ε = \(String(format: "%.2f", budget.epsilon)) at δ = 1e-5"
     }
 
+    /// Scans the demo model (clean), then a planted pickle that calls posix.system (caught).
+    static func scanModel(model: String, root: String, artefacts: inout [(String, String)]) throws -> String {
+        let scanner = WardenScan.Scanner()
+        let clean = try scanner.scan(path: model)
+        guard !clean.failed else { throw WardenError.internalError("the demo model was flagged: \(clean.findings.map(\.rule))") }
+        // protocol 2: GLOBAL posix.system, ('echo warden-demo',), REDUCE, STOP — never unpickled.
+        let planted = root + "/planted/pytorch_model.bin"
+        try FileIO.makeDirectory(root + "/planted")
+        try FileIO.writeAtomically([0x80, 0x02] + Array("cposix\nsystem\n".utf8) + [0x8c, 16] + Array("echo warden-demo".utf8) + [0x85, 0x52, 0x2e], to: planted)
+        let caught = try scanner.scan(path: planted)
+        guard caught.failed, let finding = caught.findings.first else { throw WardenError.internalError("the planted pickle was not caught") }
+        let report = root + "/scan.sarif"
+        try FileIO.writeAtomically(SARIFWriter().document(for: caught).prettyString(indent: 2) + "\n", to: report)
+        artefacts.append(("scan report (SARIF)", report))
+        return "model folder: \(clean.files.count) files, none unsafe; planted pytorch_model.bin → \(finding.severity) \(finding.rule) '\(finding.construct ?? "")'"
+    }
+
     func verify(model: String, signature: String, keys: String) throws -> ModelVerificationReport {
         let key = try PublicKey(file: keys + "/public.pem")
         let bundle = try SigstoreBundle(parsing: try FileIO.readAll(signature), source: signature)
@@ -183,7 +202,6 @@ final class DemoRun {
     /// Stages of the capstone whose capability has not landed yet.
     static let notBuilt: [(String, String)] = [
         ("poisoning", "the poisoning scan is not built yet"),
-        ("scan", "the model-file scanner is not built yet"),
         ("registry", "the registry server is not built yet"),
         ("gateway", "the inference gateway is not built yet"),
     ]

@@ -75,10 +75,15 @@ extension ScanSession {
                 fix: "Content that cannot be read cannot be checked; re-create the archive without encryption, with stored or DEFLATE members.")
             return
         }
+        if format == .keras && entry.name == "config.json" {
+            if let source = memberSource(entry, of: archive, name: child.member ?? entry.name, at: child) { analyseKerasJSON(source, at: child) }
+            return
+        }
         let isPickleName = entry.name.hasSuffix(".pkl") || entry.name.hasSuffix(".pickle")
         let isStorage = format == .pytorchZip && entry.name.split(separator: "/").dropLast().last == "data"
         let interesting = isPickleName || PickleReader.looksLikePickle(head) || ZipArchive.looksLikeZip(head)
-            || head.starts(with: NumpyHeader.magic) || Decompressor.Codec.detect(head) != nil
+            || head.starts(with: NumpyHeader.magic) || Decompressor.Codec.detect(head) != nil || head.starts(with: GGUFMetadata.magic)
+            || head.starts(with: Self.hdf5Signature) || SafetensorsHeader.looksLikeSafetensors(head) || entry.name.hasSuffix(".onnx") || entry.name.hasSuffix(".pb")
         guard interesting else { return }
         guard let source = memberSource(entry, of: archive, name: child.member ?? entry.name, at: child) else { return }
         if isStorage && !ZipArchive.looksLikeZip(head) {

@@ -78,10 +78,27 @@ final class ScanSession {
         let head = try source.read(0..<min(source.count, 64))
         if ZipArchive.looksLikeZip(head) { return try analyseArchive(source, at: place, prefixed: false) }
         if head.starts(with: NumpyHeader.magic) { return analyseNumpy(source, at: place) }
+        if head.starts(with: GGUFMetadata.magic) { return try analyseGGUF(source, at: place) }
+        if head.starts(with: Self.hdf5Signature) { return try analyseHDF5(source, at: place) }
+        if SafetensorsHeader.looksLikeSafetensors(head) { return try analyseSafetensors(source, at: place) }
         if let codec = Decompressor.Codec.detect(head) { return analyseCompressed(source, codec: codec, at: place) }
         if PickleReader.looksLikePickle(head) {
             let format = analysePickleFile(source, at: place)
             if format != .unknown { return format }
+        }
+        if head.first == 0x08 || head.first == 0x0a || head.first == 0x12 {
+            switch ModelGraphSummary.sniff(source) {
+            case "onnx": return analyseONNX(source, at: place)
+            case "savedmodel": return analyseSavedModel(source, at: place)
+            default: break
+            }
+        }
+        if head.first == 0x7b, source.count < 64 << 20 {
+            let text = try source.read(0..<min(source.count, 1 << 16))
+            if text.firstRange(of: Array(#""class_name""#.utf8)) != nil || text.firstRange(of: Array(#""module""#.utf8)) != nil {
+                analyseKerasJSON(source, at: place)
+                return .json
+            }
         }
         if place.reportUnknown {
             add(.info, "scan.not-analysed", "the format is not one Warden analyses (\(source.count) bytes; first bytes \(Hex.encode(Array(head.prefix(8)))))",

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Builds model files as their real producers lay them out (torch.save zip and legacy formats,
 /// joblib with NumPy arrays, .npy, scikit-learn-style pickles), seeded and deterministic.
 public enum ModelFileFactory {
@@ -224,5 +226,110 @@ public enum ModelFileFactory {
             w.tuple()
             w.build()
         }
+    }
+}
+
+extension ModelFileFactory {
+    /// An ONNX model y = Relu(x·W + b) with W as an initializer (inline, or external at `location`).
+    public static func onnx(externalLocation: String? = nil, customDomain: String? = nil) -> [UInt8] {
+        ProtobufWriter.build { m in
+            m.varint(1, 8)
+            m.string(2, "warden-test")
+            m.message(8) { $0.string(1, ""); $0.varint(2, 17) }
+            if let customDomain { m.message(8) { $0.string(1, customDomain); $0.varint(2, 1) } }
+            m.message(7) { g in
+                g.message(1) { n in n.string(1, "x"); n.string(1, "W"); n.string(2, "xw"); n.string(3, "matmul"); n.string(4, "MatMul") }
+                g.message(1) { n in n.string(1, "xw"); n.string(1, "b"); n.string(2, "z"); n.string(3, "add"); n.string(4, "Add") }
+                g.message(1) { n in n.string(1, "z"); n.string(2, "y"); n.string(3, "relu"); n.string(4, "Relu") }
+                if let customDomain {
+                    g.message(1) { n in n.string(1, "y"); n.string(2, "y2"); n.string(3, "custom"); n.string(4, "RunScript"); n.string(7, customDomain) }
+                }
+                g.string(2, "graph")
+                g.message(5) { t in
+                    t.varint(1, 4); t.varint(1, 2); t.varint(2, 1); t.string(8, "W")
+                    if let externalLocation {
+                        t.message(13) { $0.string(1, "location"); $0.string(2, externalLocation) }
+                        t.message(13) { $0.string(1, "offset"); $0.string(2, "0") }
+                        t.varint(14, 1)
+                    } else {
+                        t.data(9, floats(8, seed: 4))
+                    }
+                }
+                g.message(5) { t in t.varint(1, 2); t.varint(2, 1); t.string(8, "b"); t.data(9, floats(2, seed: 5)) }
+                g.message(11) { $0.string(1, "x") }
+                g.message(12) { $0.string(1, "y") }
+            }
+        }
+    }
+
+    /// A TensorFlow saved_model.pb whose graph holds `ops` (plus a saver's ops), and `functionOps` in its function library.
+    public static func savedModel(ops: [String] = [], functionOps: [String] = []) -> [UInt8] {
+        ProtobufWriter.build { m in
+            m.varint(1, 1)
+            m.message(2) { meta in
+                meta.message(1) { $0.string(1, "serve") }
+                meta.message(2) { graph in
+                    for (index, op) in (["Placeholder", "VarHandleOp", "ReadVariableOp", "MatMul", "SaveV2", "RestoreV2", "StringJoin"] + ops).enumerated() {
+                        graph.message(1) { $0.string(1, "node\(index)"); $0.string(2, op) }
+                    }
+                    graph.message(2) { library in
+                        library.message(1) { function in
+                            function.message(1) { $0.string(1, "__inference_call_1") }
+                            for (index, op) in (["Identity"] + functionOps).enumerated() {
+                                function.message(3) { $0.string(1, "f\(index)"); $0.string(2, op) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// A safetensors file; `header` overrides the generated JSON, `data` the tensor bytes.
+    public static func safetensors(header: String? = nil, data: [UInt8]? = nil, declaredLength: UInt64? = nil) -> [UInt8] {
+        var json = header ?? #"{"__metadata__":{"format":"pt"},"bias":{"dtype":"F32","shape":[4],"data_offsets":[64,80]},"weight":{"dtype":"F32","shape":[4,4],"data_offsets":[0,64]}}"#
+        while (json.utf8.count + 8) % 8 != 0 { json += " " }
+        var out: [UInt8] = []
+        withUnsafeBytes(of: (declaredLength ?? UInt64(json.utf8.count)).littleEndian) { out += $0 }
+        return out + Array(json.utf8) + (data ?? floats(20, seed: 8))
+    }
+
+    /// A GGUF v3 file with general metadata, an optional chat template, a token list and one tensor.
+    public static func gguf(chatTemplate: String?) -> [UInt8] {
+        var out: [UInt8] = Array("GGUF".utf8)
+        func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { out += $0 } }
+        func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { out += $0 } }
+        func string(_ s: String) { u64(UInt64(s.utf8.count)); out += Array(s.utf8) }
+        var keys = 3
+        if chatTemplate != nil { keys += 1 }
+        u32(3); u64(1); u64(UInt64(keys))
+        string("general.architecture"); u32(8); string("llama")
+        string("general.alignment"); u32(4); u32(32)
+        string("tokenizer.ggml.tokens"); u32(9); u32(8); u64(3); string("<s>"); string("</s>"); string("hello")
+        if let chatTemplate { string("tokenizer.chat_template"); u32(8); string(chatTemplate) }
+        string("token_embd.weight"); u32(2); u64(4); u64(2); u32(0); u64(0)
+        while out.count % 32 != 0 { out.append(0) }
+        return out + floats(8, seed: 11)
+    }
+
+    /// A Keras 3 `.keras` file: config.json (Dense layers, plus `extraLayer` JSON), metadata.json, weights.
+    public static func keras(extraLayer: String? = nil) -> [UInt8] {
+        var zip = ZipWriter()
+        zip.add("metadata.json", Array(#"{"keras_version": "3.4.1", "date_saved": "2024-07-01@12:00:00"}"#.utf8))
+        zip.add("config.json", Array(kerasConfig(extraLayer: extraLayer).utf8), deflate: true)
+        zip.add("model.weights.h5", [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a] + floats(64, seed: 12))
+        return zip.bytes()
+    }
+
+    public static func kerasConfig(extraLayer: String? = nil) -> String {
+        let dense = #"{"module": "keras.layers", "class_name": "Dense", "config": {"name": "dense", "units": 4, "activation": "relu", "kernel_initializer": {"module": "keras.initializers", "class_name": "GlorotUniform", "config": {"seed": null}, "registered_name": null}}, "registered_name": null}"#
+        let layers = [dense] + (extraLayer.map { [$0] } ?? [])
+        return #"{"module": "keras", "class_name": "Sequential", "config": {"name": "sequential", "layers": ["# + layers.joined(separator: ", ") + #"]}, "registered_name": null}"#
+    }
+
+    /// A legacy Keras `.h5`: HDF5 signature, filler, and the model_config JSON as h5py stores an attribute's bytes.
+    public static func kerasH5(extraLayer: String? = nil) -> [UInt8] {
+        let config = Array(kerasConfig(extraLayer: extraLayer).replacingOccurrences(of: #"{"module": "keras", "class_name": "Sequential""#, with: #"{"class_name": "Sequential""#).utf8)
+        return [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a] + [UInt8](repeating: 0, count: 88) + Array("model_config".utf8) + [0, 0, 0, 0] + config + [0] + floats(32, seed: 13)
     }
 }

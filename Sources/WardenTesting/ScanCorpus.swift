@@ -219,6 +219,51 @@ public enum ScanCorpus {
             zip.add("labels.npy", ModelFileFactory.objectNpy(count: 1, pickle: systemPickle(protocol: 3)))
             return zip.bytes()
         }())
+
+        // Keras.
+        let lambda = #"{"module": "keras.layers", "class_name": "Lambda", "config": {"name": "lambda", "function": {"class_name": "__lambda__", "config": {"code": "4wEAAAAAAAAAAAAAAAEAAAADAAAA8wgAAACXAHwAUwApAU6pAKkB2gF4cwEAAAAg+gg8c3RkaW4++gg8bGFtYmRhPnIEAAAAAQAAAHMGAAAAgACQIYAE8wAAAAA=", "defaults": null, "closure": null}}, "function_type": "lambda"}, "registered_name": null}"#
+        let foreign = #"{"module": "builtins", "class_name": "function", "config": "exec", "registered_name": "function"}"#
+        let osSystem = #"{"module": "os", "class_name": "system", "config": {"command": "echo warden-test"}, "registered_name": null}"#
+        add("lambda.keras", "keras", "Lambda layer in .keras config.json", ModelFileFactory.keras(extraLayer: lambda))
+        add("foreign-module.keras", "keras", "module: builtins config (CVE-2025-1550 pattern)", ModelFileFactory.keras(extraLayer: foreign))
+        add("os-system.keras", "keras", "module: os / class_name: system", ModelFileFactory.keras(extraLayer: osSystem))
+        add("lambda.h5", "keras", "Lambda layer in .h5 model_config", ModelFileFactory.kerasH5(extraLayer: lambda))
+        add("foreign-module.h5", "keras", "module outside Keras in .h5 model_config", ModelFileFactory.kerasH5(extraLayer: osSystem))
+
+        // ONNX.
+        add("traversal.onnx", "onnx", "external_data location with .. traversal", ModelFileFactory.onnx(externalLocation: "../../../etc/passwd"))
+        add("absolute.onnx", "onnx", "external_data location that is absolute", ModelFileFactory.onnx(externalLocation: "/etc/shadow"))
+        add("custom-op.onnx", "onnx", "custom-op domain", ModelFileFactory.onnx(customDomain: "com.warden-test.ops"))
+
+        // safetensors.
+        add("huge-header.safetensors", "safetensors", "header length claiming gigabytes", ModelFileFactory.safetensors(declaredLength: 8 << 30))
+        add("not-json.safetensors", "safetensors", "non-JSON header", ModelFileFactory.safetensors(header: "{__import__('os').system('echo')}"))
+        add("overlap.safetensors", "safetensors", "overlapping offsets", ModelFileFactory.safetensors(
+            header: #"{"a":{"dtype":"F32","shape":[16],"data_offsets":[0,64]},"b":{"dtype":"F32","shape":[16],"data_offsets":[16,80]}}"#))
+        add("out-of-range.safetensors", "safetensors", "out-of-range offsets", ModelFileFactory.safetensors(
+            header: #"{"a":{"dtype":"F32","shape":[1000],"data_offsets":[0,4000]}}"#))
+        add("size-mismatch.safetensors", "safetensors", "shape × dtype size mismatch", ModelFileFactory.safetensors(
+            header: #"{"a":{"dtype":"F64","shape":[4,4],"data_offsets":[0,80]}}"#))
+        add("hidden-bytes.safetensors", "safetensors", "data not exactly covered", ModelFileFactory.safetensors(
+            data: ModelFileFactory.floats(20, seed: 8) + ScanCorpus.systemPickle()))
+
+        // GGUF chat templates.
+        add("template-class.gguf", "gguf", "chat template reaching __class__/__mro__/__subclasses__",
+            ModelFileFactory.gguf(chatTemplate: "{{ ''.__class__.__mro__[1].__subclasses__() }}{% for m in messages %}{{ m.content }}{% endfor %}"))
+        add("template-globals.gguf", "gguf", "chat template reaching __globals__/__builtins__ via cycler",
+            ModelFileFactory.gguf(chatTemplate: "{{ cycler.__init__.__globals__.__builtins__.__import__('os').popen('echo warden-test').read() }}"))
+        add("template-concat.gguf", "gguf", "dunder names built by ~ concatenation and |attr",
+            ModelFileFactory.gguf(chatTemplate: "{% set u = '_' ~ '_' %}{{ (lipsum|attr(u ~ 'glob' ~ 'als'))['os'] }}"))
+        add("template-joiner.gguf", "gguf", "chat template through joiner/namespace globals",
+            ModelFileFactory.gguf(chatTemplate: "{{ joiner.__init__.__globals__ }}{{ namespace.__init__ }}"))
+        add("template-escapes.gguf", "gguf", "dunder names spelled with \\x escapes",
+            ModelFileFactory.gguf(chatTemplate: "{{ ''['\\x5f\\x5fclass\\x5f\\x5f'] }}"))
+
+        // TensorFlow SavedModel.
+        add("readfile/saved_model.pb", "tensorflow", "ReadFile op", ModelFileFactory.savedModel(ops: ["ReadFile"]))
+        add("writefile/saved_model.pb", "tensorflow", "WriteFile op", ModelFileFactory.savedModel(ops: ["WriteFile"]))
+        add("pyfunc/saved_model.pb", "tensorflow", "PyFunc op in a function", ModelFileFactory.savedModel(functionOps: ["EagerPyFunc"]))
+        add("matchingfiles/saved_model.pb", "tensorflow", "MatchingFiles and PrintV2 ops", ModelFileFactory.savedModel(ops: ["MatchingFiles", "PrintV2"]))
         return cases
     }
 
@@ -336,6 +381,27 @@ public enum ScanCorpus {
             return zip.bytes()
         }())
         add("strings.npy", "numpy", "object array of plain values", ModelFileFactory.objectNpy(count: 2, pickle: ModelFileFactory.objectArrayPickle(["cat", "dog"])))
+        add("dense.keras", "keras", "Dense-only .keras", ModelFileFactory.keras())
+        add("dense.h5", "keras", "Dense-only .h5", ModelFileFactory.kerasH5())
+        add("mlp.onnx", "onnx", "MatMul/Add/Relu ONNX", ModelFileFactory.onnx())
+        add("mlp-external.onnx", "onnx", "ONNX with external data inside the model folder", ModelFileFactory.onnx(externalLocation: "weights/mlp.data"))
+        add("model.safetensors", "safetensors", "valid safetensors", ModelFileFactory.safetensors())
+        add("llama3.gguf", "gguf", "GGUF with the llama-3 template", ModelFileFactory.gguf(chatTemplate: ScanCorpus.llama3Template))
+        add("zephyr.gguf", "gguf", "GGUF with the zephyr template", ModelFileFactory.gguf(chatTemplate: ScanCorpus.zephyrTemplate))
+        add("mistral.gguf", "gguf", "GGUF with the mistral template", ModelFileFactory.gguf(chatTemplate: ScanCorpus.mistralTemplate))
+        add("no-template.gguf", "gguf", "GGUF without a template", ModelFileFactory.gguf(chatTemplate: nil))
+        add("saver/saved_model.pb", "tensorflow", "SavedModel with saver ops only", ModelFileFactory.savedModel())
         return cases
     }
+
+    /// Chat templates as the model families ship them.
+    public static let llama3Template = """
+        {% set loop_messages = messages %}{% for message in loop_messages %}{% set content = '<|start_header_id|>' + message['role'] + '<|end_header_id|>\n\n'+ message['content'] | trim + '<|eot_id|>' %}{% if loop.index0 == 0 %}{% set content = bos_token + content %}{% endif %}{{ content }}{% endfor %}{% if add_generation_prompt %}{{ '<|start_header_id|>assistant<|end_header_id|>\n\n' }}{% endif %}
+        """
+    public static let zephyrTemplate = """
+        {% for message in messages %}\n{% if message['role'] == 'user' %}\n{{ '<|user|>\n' + message['content'] + eos_token }}\n{% elif message['role'] == 'system' %}\n{{ '<|system|>\n' + message['content'] + eos_token }}\n{% elif message['role'] == 'assistant' %}\n{{ '<|assistant|>\n'  + message['content'] + eos_token }}\n{% endif %}\n{% if loop.last and add_generation_prompt %}\n{{ '<|assistant|>' }}\n{% endif %}\n{% endfor %}
+        """
+    public static let mistralTemplate = """
+        {{ bos_token }}{% set ns = namespace(system='') %}{% for message in messages %}{% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}{% if message['role'] == 'user' %}{{ '[INST] ' + message['content'] + ' [/INST]' }}{% elif message['role'] == 'assistant' %}{{ message['content'] + eos_token}}{% else %}{{ raise_exception('Only user and assistant roles are supported!') }}{% endif %}{% endfor %}
+        """
 }

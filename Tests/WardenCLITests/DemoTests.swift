@@ -19,7 +19,7 @@ struct DemoTests {
         #expect(json["folder"]?.stringValue == dir)
         let steps = json["steps"]?.arrayValue ?? []
         let status = Dictionary(steps.map { ($0["name"]?.stringValue ?? "?", $0["status"]?.stringValue ?? "?") }, uniquingKeysWith: { a, _ in a })
-        for name in ["keys", "model", "sign", "verify", "tamper"] { #expect(status[name] == "ok", "\(name): \(steps)") }
+        for name in ["keys", "model", "sign", "verify", "scan", "tamper"] { #expect(status[name] == "ok", "\(name): \(steps)") }
         #expect(!status.values.contains("failed"))
         // Every artefact it names exists.
         for (label, path) in json["artefacts"]?.objectValue ?? [] {
@@ -39,6 +39,7 @@ struct DemoTests {
         #expect(run.summaryJSON["ok"] == true)
         #expect(run.steps.first?.name == "keys")
         #expect(run.steps.contains { $0.name == "tamper" && $0.status == .ok && $0.detail.contains("dense_1.bin") })
+        #expect(run.steps.contains { $0.name == "scan" && $0.status == .ok && $0.detail.contains("posix.system") })
         // Skipped stages are listed, never faked.
         #expect(run.steps.filter { $0.status == .skipped }.allSatisfy { $0.detail.contains("not built") })
         let keyMode = try FileManager.default.attributesOfItem(atPath: folder.url("keys/private.pem"))[.posixPermissions] as? Int

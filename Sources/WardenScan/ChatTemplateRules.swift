@@ -1,0 +1,138 @@
+import WardenCore
+
+/// Judges a Jinja chat template (GGUF `tokenizer.chat_template`): templates render in a sandbox,
+/// and the known escapes reach Python object internals (`__class__`, `__mro__`, `__subclasses__`,
+/// `__globals__`, `__builtins__`), directly, through Jinja's globals (`cycler`, `joiner`, `lipsum`,
+/// `namespace`), or with names built from pieces (`'_'~'_'~'class'`, `|attr`, `%c` formatting).
+enum ChatTemplateRules {
+    struct Problem {
+        var severity: Severity
+        var construct: String
+        var message: String
+    }
+
+    static let jinjaGlobals: Set<String> = ["cycler", "joiner", "lipsum", "namespace", "range", "dict", "self", "config", "request", "url_for", "get_flashed_messages"]
+    static let dangerousNames: Set<String> = ["popen", "eval", "exec", "import_module", "subprocess", "os", "builtins", "getattr", "globals", "mro", "subclasses", "func_globals", "f_globals", "gi_frame"]
+
+    /// The problems of `template`, most serious first (empty for an ordinary template).
+    static func problems(_ template: String) -> [Problem] {
+        var problems: [Problem] = []
+        for block in blocks(of: template) {
+            let (identifiers, literals) = tokens(of: block)
+            let joinedLiterals = literals.joined()
+            for name in identifiers where isDunder(name) {
+                problems.append(Problem(severity: .critical, construct: name, message: "the template reads '\(name)', which reaches Python object internals"))
+            }
+            for literal in literals where isDunder(literal) || literal.contains("__") && literal.count > 4 {
+                problems.append(Problem(severity: .critical, construct: literal, message: "the template uses the string '\(literal)', a dunder name"))
+            }
+            if literals.count > 1, joinedLiterals.contains(/__[A-Za-z]/),
+                !literals.contains(where: { $0.contains("__") })
+            {
+                problems.append(Problem(severity: .critical, construct: joinedLiterals, message: "the template builds the dunder name '\(joinedLiterals.prefix(40))' from pieces"))
+            }
+            if literals.contains(where: { !$0.isEmpty && $0.allSatisfy { $0 == "_" } }) && (block.contains("~") || block.contains("+") || block.contains("join")) {
+                problems.append(Problem(severity: .critical, construct: "_", message: "the template concatenates underscores into a name (a sandbox-escape obfuscation)"))
+            }
+            for (index, name) in identifiers.enumerated() where ["cycler", "joiner", "lipsum"].contains(name) || name == "namespace" && index + 1 < identifiers.count && block.contains("namespace.") {
+                problems.append(Problem(severity: .critical, construct: name, message: "the template accesses the Jinja global '\(name)' as an object (a path to its function's globals)"))
+            }
+            if block.contains(/\|\s*attr\b/) || block.contains(/\battr\s*\(/) {
+                problems.append(Problem(severity: .high, construct: "attr", message: "the template uses the attr filter, which reads attributes by computed name"))
+            }
+            if block.contains("%c"), block.contains("format") {
+                problems.append(Problem(severity: .high, construct: "format", message: "the template builds characters with '%c' formatting (an obfuscation)"))
+            }
+            for name in identifiers where dangerousNames.contains(name) {
+                problems.append(Problem(severity: .high, construct: name, message: "the template names '\(name)', which no chat template needs"))
+            }
+        }
+        var seen: Set<String> = []
+        return problems.filter { seen.insert("\($0.severity)|\($0.construct)").inserted }.sorted { $0.severity > $1.severity }
+    }
+
+    static func isDunder(_ name: String) -> Bool {
+        name.count > 4 && name.hasPrefix("__") && name.hasSuffix("__")
+    }
+
+    /// The text inside `{{ … }}` and `{% … %}` (comments `{# … #}` are skipped).
+    static func blocks(of template: String) -> [String] {
+        var out: [String] = []
+        var rest = Substring(template)
+        while let open = rest.range(of: "{") {
+            let after = rest[open.upperBound...]
+            guard let kind = after.first, kind == "{" || kind == "%" || kind == "#" else {
+                rest = after
+                continue
+            }
+            let closer = kind == "{" ? "}}" : kind == "%" ? "%}" : "#}"
+            let body = after.dropFirst()
+            guard let close = body.range(of: closer) else {
+                out.append(String(body))
+                break
+            }
+            if kind != "#" { out.append(String(body[..<close.lowerBound])) }
+            rest = body[close.upperBound...]
+        }
+        return out
+    }
+
+    /// Identifiers and decoded string literals of a block.
+    static func tokens(of block: String) -> ([String], [String]) {
+        var identifiers: [String] = []
+        var literals: [String] = []
+        let scalars = Array(block.unicodeScalars)
+        var index = 0
+        while index < scalars.count {
+            let c = scalars[index]
+            if c == "'" || c == "\"" {
+                var text = String.UnicodeScalarView()
+                index += 1
+                while index < scalars.count, scalars[index] != c {
+                    if scalars[index] == "\\", index + 1 < scalars.count {
+                        let escape = scalars[index + 1]
+                        let width = escape == "x" ? 2 : escape == "u" ? 4 : escape == "U" ? 8 : 0
+                        if width > 0, index + 2 + width <= scalars.count,
+                            let value = UInt32(String(String.UnicodeScalarView(scalars[index + 2..<index + 2 + width])), radix: 16),
+                            let scalar = Unicode.Scalar(value)
+                        {
+                            text.append(scalar)
+                            index += 2 + width
+                            continue
+                        }
+                        if let octal = UInt32(String(String.UnicodeScalarView(scalars[index + 1..<min(scalars.count, index + 4)])), radix: 8),
+                            index + 4 <= scalars.count, let scalar = Unicode.Scalar(octal)
+                        {
+                            text.append(scalar)
+                            index += 4
+                            continue
+                        }
+                        text.append(escape)
+                        index += 2
+                        continue
+                    }
+                    text.append(scalars[index])
+                    index += 1
+                }
+                literals.append(String(text))
+                index += 1
+            } else if c == "_" || isLetter(c) {
+                var name = String.UnicodeScalarView()
+                while index < scalars.count, scalars[index] == "_" || isLetter(scalars[index]) || ("0"..."9").contains(scalars[index]) {
+                    name.append(scalars[index])
+                    index += 1
+                }
+                identifiers.append(String(name))
+            } else {
+                index += 1
+            }
+        }
+        return (identifiers, literals)
+    }
+}
+
+extension ChatTemplateRules {
+    static func isLetter(_ scalar: Unicode.Scalar) -> Bool {
+        ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar)
+    }
+}
