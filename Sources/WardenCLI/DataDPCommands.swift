@@ -13,7 +13,8 @@ struct DataDPStatsCommand: AsyncParsableCommand {
             Values are clamped to --bounds (public bounds you choose without looking at the data); \
             empty and non-numeric values are skipped. With --delta 0 (the default) the noise is \
             Laplace (snapping mechanism, safe against floating-point attacks); with --delta > 0 it \
-            is Gaussian with the analytic calibration. The mean spends ε/2 (and δ/2) on a noisy sum \
+            is Gaussian with the analytic calibration (--gaussian classic: the textbook \
+            σ = Δ·√(2 ln(1.25/δ))/ε, valid for ε < 1 only and never smaller). The mean spends ε/2 (and δ/2) on a noisy sum \
             and ε/2 on a noisy count. Noise comes from the system's cryptographically secure \
             generator.
 
@@ -37,6 +38,7 @@ struct DataDPStatsCommand: AsyncParsableCommand {
     @Option(help: "The δ this release spends; 0 (default) uses Laplace noise, > 0 Gaussian.") var delta: Double = 0
     @Option(help: "Public clamping bounds LO,HI.") var bounds: String
     @Option(help: "Histogram bins (equal width over the bounds).") var bins: Int = 10
+    @Option(help: "Gaussian calibration when --delta > 0: analytic (default) or classic.") var gaussian: GaussianMechanism.Calibration = .analytic
     @Option(help: "The ledger file (default: FILE.dp-ledger.json).") var ledger: String?
     @Option(help: "The dataset's total ε; set once, when the ledger has no budget yet.") var budgetEpsilon: Double?
     @Option(help: "The dataset's total δ (default 0 when --budget-epsilon creates the budget).") var budgetDelta: Double?
@@ -65,8 +67,9 @@ struct DataDPStatsCommand: AsyncParsableCommand {
         guard FileIO.kind(of: file) == .regular || FileIO.kind(of: file) == .symlink else {
             throw WardenError.io("Cannot read '\(file)': no such file")
         }
-        var aggregator = try DPAggregator(statistic: stat, epsilon: epsilon, delta: delta, lower: lo, upper: hi, bins: bins)
-        let outcome = try PrivacyLedger.withLock(ledgerPath) { () throws -> (DPRelease, PrivacyLedger)? in
+        var aggregator = try DPAggregator(
+            statistic: stat, epsilon: epsilon, delta: delta, lower: lo, upper: hi, bins: bins, calibration: gaussian)
+        let outcome = try PrivacyLedger.withLock(ledgerPath) { () throws -> (DPRelease, PrivacyLedger, Digest)? in
             var book = try PrivacyLedger.load(ledgerPath)
             if let budgetEpsilon {
                 let wanted = PrivacyLedger.Budget(epsilon: budgetEpsilon, delta: budgetDelta ?? book.budget?.delta ?? 0)
@@ -87,19 +90,19 @@ struct DataDPStatsCommand: AsyncParsableCommand {
                 column: column, statistic: stat.rawValue, epsilon: epsilon, delta: delta, mechanism: release.mechanism))
             // Record before showing: a release that cannot be recorded is not shown.
             try book.save(ledgerPath)
-            return (release, book)
+            return (release, book, digest)
         }
-        guard let (release, book) = outcome else {
+        guard let (release, book, digest) = outcome else {
             try DataAccessAudit.record(
-                "data.dp-stats.refused", file: file,
+                "data.dp-stats.refused", file: file, digest: nil,
                 details: [("column", .string(column)), ("statistic", .string(stat.rawValue)), ("epsilon", .double(epsilon)), ("delta", .double(delta))])
             throw CheckFailed()
         }
         try DataAccessAudit.record(
-            "data.dp-stats", file: file,
+            "data.dp-stats", file: file, digest: digest,
             details: [
                 ("column", .string(column)), ("statistic", .string(stat.rawValue)), ("epsilon", .double(epsilon)),
-                ("delta", .double(delta)), ("dataset", .string(book.entries.last?.dataset ?? "")), ("ledger", .string(ledgerPath)),
+                ("delta", .double(delta)), ("mechanism", .string(release.mechanism)), ("ledger", .string(ledgerPath)),
             ])
         if output.json {
             let budgetEpsilon: JSONValue = book.budget.map { JSONValue.double($0.epsilon) } ?? .null
@@ -142,6 +145,7 @@ struct DataDPStatsCommand: AsyncParsableCommand {
 }
 
 extension DPStatistic: ExpressibleByArgument {}
+extension GaussianMechanism.Calibration: ExpressibleByArgument {}
 
 extension PrivacyLedger {
     static func formatted(_ x: Double) -> String { String(format: "%.6g", x) }

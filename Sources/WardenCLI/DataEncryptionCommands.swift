@@ -50,10 +50,12 @@ struct DataEncryptCommand: AsyncParsableCommand {
         let keys = try keyring.open()
         let bar = ProgressBar(label: "encrypting", enabled: !output.quiet)
         let total = (try? FileIO.size(of: input)) ?? 0
-        let summary = try EncryptedFile.encrypt(input, to: out, keyring: keys) { bar.update(done: $0, total: total) }
+        // Inside a data repository the access event names the plaintext's digest (hashed in the same pass).
+        let audited = DataAccessAudit.repository(for: input) != nil || DataAccessAudit.repository(for: out) != nil
+        let summary = try EncryptedFile.encrypt(input, to: out, keyring: keys, digest: audited) { bar.update(done: $0, total: total) }
         bar.finish()
         try DataAccessAudit.record(
-            "data.encrypt", file: input,
+            "data.encrypt", file: input, alsoChecking: [out], digest: summary.plaintextDigest,
             details: [("out", .string(out)), ("key_id", .string(summary.keyID)), ("bytes", .int(summary.plaintextBytes))]
         )
         DataEncryptionReport.print(summary, verb: "encrypted", input: input, output: out, json: output.json)
@@ -88,16 +90,20 @@ struct DataDecryptCommand: AsyncParsableCommand {
         let keys = try keyring.open()
         let bar = ProgressBar(label: "decrypting", enabled: !output.quiet)
         let total = (try? FileIO.size(of: input)) ?? 0
+        let audited = DataAccessAudit.repository(for: input) != nil || DataAccessAudit.repository(for: out) != nil
         let summary: EncryptedFile.Summary
         do {
-            summary = try EncryptedFile.decrypt(input, to: out, keyring: keys) { bar.update(done: $0, total: total) }
+            summary = try EncryptedFile.decrypt(input, to: out, keyring: keys, digest: audited) { bar.update(done: $0, total: total) }
         } catch let failure as EncryptedFile.AuthenticationFailure {
             bar.finish()
+            try DataAccessAudit.record(
+                "data.decrypt.failed", file: input, alsoChecking: [out], digest: nil,
+                details: [("out", .string(out)), ("reason", .string("authentication failed"))])
             throw CheckFailed(message: "error: \(failure.message)")
         }
         bar.finish()
         try DataAccessAudit.record(
-            "data.decrypt", file: input,
+            "data.decrypt", file: input, alsoChecking: [out], digest: summary.plaintextDigest,
             details: [("out", .string(out)), ("key_id", .string(summary.keyID)), ("bytes", .int(summary.plaintextBytes))]
         )
         DataEncryptionReport.print(summary, verb: "decrypted", input: input, output: out, json: output.json)
@@ -112,6 +118,7 @@ enum DataEncryptionReport {
                 "result": .string(verb), "input": .string(input), "output": .string(output),
                 "key_id": .string(summary.keyID), "plaintext_bytes": .int(summary.plaintextBytes),
                 "ciphertext_bytes": .int(summary.ciphertextBytes), "chunks": .int(summary.chunks),
+                "plaintext_digest": summary.plaintextDigest.map { JSONValue.string($0.description) } ?? JSONValue.null,
             ] as JSONValue)
         } else {
             Console.output("\(verb) \(input) → \(output) (\(ByteCount.format(summary.plaintextBytes)), key \(summary.keyID))")

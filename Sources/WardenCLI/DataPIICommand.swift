@@ -78,8 +78,8 @@ extension DataPIICommand {
             let scanner = PIIScanner(detector: try input.detector())
             let report = try scanner.scan(file, format: input.format, fields: input.fields)
             try DataAccessAudit.record(
-                "data.pii.scan", file: file,
-                details: [("format", .string(report.format.rawValue)), ("rows", .int(Int64(report.rows))), ("found", DataAccessAudit.totals(report))])
+                "data.pii.scan", file: file, digest: report.digest,
+                details: [("format", .string(report.format.rawValue)), ("rows", .int(Int64(report.rows))), ("found", PIIReportPrinter.totals(report))])
             if output.json {
                 try Console.json(report)
             } else {
@@ -134,8 +134,8 @@ extension DataPIICommand {
             let masker = try PIIMasker(mode: mode, detector: try input.detector(), pseudonymizer: pseudonymizer)
             let report = try PIIScanner().mask(file, to: out, masker: masker, format: input.format, fields: input.fields)
             try DataAccessAudit.record(
-                "data.pii.mask", file: file,
-                details: [("mode", .string(mode.rawValue)), ("out", .string(out)), ("rows", .int(Int64(report.rows))), ("masked", DataAccessAudit.totals(report))])
+                "data.pii.mask", file: file, digest: report.digest,
+                details: [("mode", .string(mode.rawValue)), ("out", .string(out)), ("rows", .int(Int64(report.rows))), ("masked", PIIReportPrinter.totals(report))])
             if output.json {
                 try Console.json(report)
             } else {
@@ -146,22 +146,13 @@ extension DataPIICommand {
     }
 }
 
-/// Appends an access event to the audit chain of the data repository holding `file`, if any (files
-/// outside a repository have no chain). Details never hold data values.
-enum DataAccessAudit {
-    static func record(_ action: String, file: String, details: [(String, JSONValue)]) throws {
-        guard let repository = try? DataRepository.open(containing: file) else { return }
-        let subject = (try? repository.relativePath(of: file)) ?? file
-        try repository.audit.append(actor: repository.actor, action: action, subject: subject, details: .object(details))
-    }
-
+/// The text form of a ``PIIScanReport``.
+enum PIIReportPrinter {
+    /// Matches per type, for audit details (counts only, never values).
     static func totals(_ report: PIIScanReport) -> JSONValue {
         .object(report.totals.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.int(Int64($0.value))) })
     }
-}
 
-/// The text form of a ``PIIScanReport``.
-enum PIIReportPrinter {
     static func print(_ report: PIIScanReport, verb: String) {
         let unit = report.format == .csv ? "row(s)" : "line(s)"
         Console.output("\(report.file) (\(report.format.rawValue), \(report.rows) \(unit)): \(verb) \(report.total) PII value(s)")

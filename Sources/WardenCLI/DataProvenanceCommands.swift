@@ -100,8 +100,9 @@ struct DataProvenanceCommand: AsyncParsableCommand {
                 payload: statement.payloadBytes, payloadType: DSSEEnvelope.inTotoPayloadType, key: signingKey,
                 keyID: signingKey.publicKey.keyID)
             let text = envelope.json.prettyString(indent: 2) + "\n"
+            if let outputFile { try FileIO.writeAtomically(text, to: outputFile) }
+            try repository.recordAttestation(of: graph.subject, keyID: signingKey.publicKey.keyID, output: outputFile)
             if let outputFile {
-                try FileIO.writeAtomically(text, to: outputFile)
                 if !output.json { Console.output("Wrote the signed provenance of \(graph.subject.path) to \(outputFile)") }
             } else {
                 Console.output(text)

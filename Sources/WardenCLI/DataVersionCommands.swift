@@ -60,7 +60,7 @@ struct DataLogCommand: AsyncParsableCommand {
 
     func run() async throws {
         let repository = try DataRepository.open(containing: path)
-        let versions = try repository.versions(of: path)
+        let versions = try repository.log(path)
         guard !versions.isEmpty else { throw WardenError.notFound("'\(path)' has no recorded versions; run `warden data add \(path)`") }
         let current = try? repository.pointer(for: path).digest
         if output.json {
@@ -84,21 +84,26 @@ struct DataCheckoutCommand: AsyncParsableCommand {
         abstract: "Restore a dataset byte for byte to its pointer's version or to --version DIGEST.",
         discussion: """
             Every restored byte is checked against its digest; files of a folder that the version \
-            does not have are removed. The pointer file is updated to the restored version.
+            does not have are removed. The pointer file is updated to the restored version. Nothing \
+            is changed unless the whole checkout can be done: a missing cache object, or a file \
+            whose current content is not in the cache (an edit or a new file not yet added), stops \
+            it before anything is written (exit 2; --force discards such changes).
 
             Example:
               warden data checkout data/train.csv
               warden data checkout data/images --version 3fa9c1
+              warden data checkout data/train.csv --force
             """
     )
 
     @Argument(help: "The dataset file or folder.") var path: String
     @Option(help: "A version digest or a unique prefix of one (see `warden data log`).") var version: String?
+    @Flag(help: "Discard working-tree changes that are not in the cache.") var force = false
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
         let repository = try DataRepository.open(containing: path)
-        let result = try repository.checkout(path, version: version)
+        let result = try repository.checkout(path, version: version, force: force)
         if output.json {
             Console.json([
                 "path": .string(result.pointer.path), "digest": .string(result.pointer.digest.description),

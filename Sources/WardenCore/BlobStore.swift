@@ -237,6 +237,21 @@ public final class TempFile: Sendable {
         }
     }
 
+    /// Asks the kernel to start writing `count` bytes from `offset` to disk now, without waiting
+    /// (Linux `sync_file_range(SYNC_FILE_RANGE_WRITE)`), so the fsync before the rename has less
+    /// left to do. Does nothing where the call is missing; durability still comes from that fsync.
+    public func startWriteback(offset: Int64, count: Int64) {
+        guard let syncFileRange = Self.syncFileRange else { return }
+        _ = syncFileRange(fd, offset, count, 2)  // SYNC_FILE_RANGE_WRITE
+    }
+
+    private typealias SyncFileRange = @convention(c) (Int32, Int64, Int64, UInt32) -> Int32
+    // sync_file_range(2) is not in Glibc's Swift module (it needs _GNU_SOURCE); look it up.
+    private static let syncFileRange: SyncFileRange? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "sync_file_range") else { return nil }
+        return unsafeBitCast(symbol, to: SyncFileRange.self)
+    }()
+
     /// Closes and deletes the file.
     public func discard() {
         Glibc.close(fd)

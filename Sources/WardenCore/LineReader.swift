@@ -1,13 +1,16 @@
 extension FileIO {
     /// Calls `body` with each line of `path` (without its `\n`; a trailing `\r` is kept), streaming,
     /// with the 1-based line number. A line longer than `maxLineLength` bytes is an error naming the
-    /// line, so a file without newlines cannot exhaust memory.
+    /// line, so a file without newlines cannot exhaust memory. `onChunk` sees every byte read, in
+    /// order, before the lines in it (to hash the file in the same pass).
     public static func forEachLine(
-        of path: String, maxLineLength: Int = 16 << 20, _ body: (_ line: [UInt8], _ number: Int) throws -> Void
+        of path: String, maxLineLength: Int = 16 << 20, onChunk: (UnsafeRawBufferPointer) -> Void = { _ in },
+        _ body: (_ line: [UInt8], _ number: Int) throws -> Void
     ) throws {
         var pending: [UInt8] = []
         var number = 0
         try forEachChunk(of: path) { chunk in
+            onChunk(chunk)
             var start = chunk.startIndex
             while let newline = chunk[start...].firstIndex(of: UInt8(ascii: "\n")) {
                 number += 1

@@ -38,6 +38,11 @@ struct DataDPCommandTests {
         let ledger = folder.url("book.json")
         #expect(await run(["data", "dp-stats", data, "--column", "u.score", "--stat", "histogram", "--bins", "4", "--epsilon", "1", "--delta", "1e-6", "--bounds", "0,100", "--ledger", ledger, "--json"]) == 0)
         #expect(try PrivacyLedger.load(ledger).entries.first?.mechanism == "gaussian")
+        // The classic calibration on request, refused where it does not hold (ε ≥ 1 per mechanism).
+        #expect(await run(["data", "dp-stats", data, "--column", "u.score", "--stat", "count", "--epsilon", "0.5", "--delta", "1e-6", "--bounds", "0,100", "--ledger", ledger, "--gaussian", "classic"]) == 0)
+        #expect(try PrivacyLedger.load(ledger).entries.last?.mechanism == "gaussian-classic")
+        #expect(await run(["data", "dp-stats", data, "--column", "u.score", "--stat", "mean", "--epsilon", "2", "--delta", "1e-6", "--bounds", "0,100", "--ledger", ledger, "--gaussian", "classic"]) == 2)
+        #expect(try PrivacyLedger.load(ledger).entries.count == 2)
     }
 
     @Test func badUsageExitsTwo() async throws {

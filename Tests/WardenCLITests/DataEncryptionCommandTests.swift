@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WardenCore
+import WardenData
 import WardenTesting
 
 @testable import WardenCLI
@@ -27,6 +28,29 @@ struct DataEncryptionCommandTests {
         #expect(await run(["data", "decrypt", folder.url("enc/train.csv.wenc"), "--out", folder.url("back.csv"), "--keyring", keyring, "--quiet"]) == 0)
         #expect(try FileIO.readAll(folder.url("back.csv")) == FileIO.readAll(data))
         #expect(try String(contentsOfFile: folder.url("enc/notes.txt"), encoding: .utf8) == "not encrypted")
+    }
+
+    @Test func insideADataRepositoryEveryAccessIsAuditedWithThePlaintextDigest() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let repository = try DataRepository.open(containing: folder.path, create: true, createAt: folder.path)
+        let keyring = folder.url("keyring")
+        let data = try folder.write("train.csv", "a,b\n" + (0..<3000).map { "\($0),\($0 % 7)" }.joined(separator: "\n"))
+        let digest = try Digest.sha256(ofFile: data)
+        #expect(await run(["keys", "init", "--keyring", keyring]) == 0)
+        #expect(await run(["data", "encrypt", data, "--out", folder.url("train.csv.wenc"), "--keyring", keyring, "--quiet", "--json"]) == 0)
+        #expect(await run(["data", "decrypt", folder.url("train.csv.wenc"), "--out", folder.url("back.csv"), "--keyring", keyring, "--quiet"]) == 0)
+        var bytes = try FileIO.readAll(folder.url("train.csv.wenc"))
+        bytes[bytes.count - 20] ^= 1
+        let tampered = try folder.write("t.wenc", bytes)
+        #expect(await run(["data", "decrypt", tampered, "--out", folder.url("never.csv"), "--keyring", keyring, "--quiet"]) == 1)
+        let events = try repository.audit.events()
+        #expect(events.map(\.action) == ["data.encrypt", "data.decrypt", "data.decrypt.failed"])
+        #expect(events[0].subject == "train.csv@\(digest)")
+        #expect(events[1].subject == "train.csv.wenc@\(digest)")
+        #expect(events[2].subject == "t.wenc")
+        #expect(try repository.audit.verify() == nil)
+        #expect(events.allSatisfy { !$0.line.contains("0,0") })
     }
 
     @Test func tamperedInputExitsOneAndWritesNothing() async throws {

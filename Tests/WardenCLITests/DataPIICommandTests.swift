@@ -63,6 +63,9 @@ struct DataPIICommandTests {
         let events = try repository.audit.events()
         #expect(events.map(\.action) == ["data.pii.scan", "data.pii.mask", "data.dp-stats"])
         #expect(events.allSatisfy { !$0.line.contains("a@example.com") })
+        // Each names the digest of the bytes it read, hashed in the same pass.
+        let digest = try Digest.sha256(ofFile: input)
+        #expect(events.allSatisfy { $0.subject == "c.csv@\(digest)" })
     }
 
     @Test func badInputExitsTwoWithoutOutput() async throws {

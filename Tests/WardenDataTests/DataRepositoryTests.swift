@@ -53,7 +53,9 @@ struct DataRepositoryTests {
         #expect(check.removed == ["a.bin"])
         #expect(check.changed.map(\.path) == ["sub/b.bin"])
 
-        let restored = try repo.checkout(dataset)
+        #expect(throws: WardenError.self, "c.bin and the edited sub/b.bin are in no version") { try repo.checkout(dataset) }
+        #expect(try FileIO.readAll(folder.url("images/c.bin")) == [6], "a refused checkout changed nothing")
+        let restored = try repo.checkout(dataset, force: true)
         #expect(Set(restored.restored) == ["a.bin", "sub/b.bin"])
         #expect(restored.removed == ["c.bin"])
         #expect(try repo.verify(dataset).ok)
@@ -116,8 +118,49 @@ struct DataRepositoryTests {
         chmod(object, 0o644)
         try Data([9, 9, 9, 9]).write(to: URL(fileURLWithPath: object))
         _ = try folder.write("f.bin", [0])
-        #expect(throws: WardenError.self) { try repo.checkout(path) }
+        #expect(throws: WardenError.self) { try repo.checkout(path, force: true) }
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data([0]))
+    }
+
+    @Test func checkoutNeverLosesUnsavedWork() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let repo = try repository(in: folder)
+        let file = try folder.write("t.csv", "v1\n")
+        let v1 = try repo.add(file).pointer.digest
+        _ = try folder.write("t.csv", "v2\n")
+        _ = try repo.add(file)
+        // Switching versions with a clean working tree needs no --force: v2 is in the cache.
+        _ = try repo.checkout(file, version: v1.hex)
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == "v1\n")
+        // An edit that was never added is refused, by name, and left alone.
+        _ = try folder.write("t.csv", "edited\n")
+        #expect {
+            try repo.checkout(file)
+        } throws: { error in
+            (error as? WardenError)?.message.contains("'t.csv'") == true && (error as? WardenError)?.code == .invalidInput
+        }
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == "edited\n")
+        let forced = try repo.checkout(file, force: true)
+        #expect(forced.restored == ["t.csv"])
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == "v1\n")
+        #expect(try repo.audit.events().last?.details["forced"] == .bool(true))
+    }
+
+    @Test func aCheckoutMissingAnObjectChangesNothing() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let repo = try repository(in: folder)
+        _ = try folder.write("d/a.bin", [1])
+        _ = try folder.write("d/b.bin", [2])
+        let dataset = folder.url("d")
+        _ = try repo.add(dataset)
+        try FileManager.default.removeItem(atPath: folder.url("d/a.bin"))
+        try FileManager.default.removeItem(atPath: folder.url("d/b.bin"))
+        let lost = repo.cache.path(for: Digest.sha256([2] as [UInt8]))
+        try FileManager.default.removeItem(atPath: lost)
+        #expect(throws: WardenError.notFound("")) { try repo.checkout(dataset, force: true) }
+        #expect(FileIO.kind(of: folder.url("d/a.bin")) == .missing, "a.bin's object exists, but nothing may be restored when b.bin's is missing")
     }
 
     struct BadInput: Sendable, CustomTestStringConvertible {

@@ -17,7 +17,8 @@ import Darwin
 /// construction (each chunk's nonce is its index and a final-chunk flag), as age and Tink's
 /// streaming AEAD do. Truncation, reordering, splicing and any flipped bit fail authentication.
 ///
-/// Memory is bounded (a few batches of chunks, whatever the file size); both cores encrypt. Output
+/// Memory is bounded (a few batches of chunks, whatever the file size); every core reads and
+/// encrypts, sealing each chunk in place (``ChunkCipher``). Output
 /// goes to a temporary file renamed into place only when everything succeeded, so decryption never
 /// leaves unauthenticated plaintext at the destination. Format: docs/encryption.md.
 public enum EncryptedFile {
@@ -27,6 +28,8 @@ public enum EncryptedFile {
         public var plaintextBytes: Int64
         public var ciphertextBytes: Int64
         public var chunks: Int64
+        /// The plaintext's SHA-256, when it was asked for.
+        public var plaintextDigest: WardenCore.Digest?
     }
 
     /// Authentication failed: the file (or its header) was modified, truncated, reordered or is
@@ -42,9 +45,14 @@ public enum EncryptedFile {
     static let chunksPerBatch = 32
 
     /// Encrypts `input` to `output` with a fresh data key wrapped by `keyring`'s current key.
+    ///
+    /// Each worker reads its chunk straight into its place in the output batch and seals it there
+    /// (no copy in between); a writer thread writes the previous batch meanwhile.
+    /// - Parameter digest: also compute the plaintext's SHA-256 (``Summary/plaintextDigest``), in the
+    ///   same pass; it costs a sequential hash of every byte.
     public static func encrypt(
         _ input: String, to output: String, keyring: Keyring,
-        chunkSizeLog2: UInt8 = defaultChunkSizeLog2, progress: (Int64) -> Void = { _ in }
+        chunkSizeLog2: UInt8 = defaultChunkSizeLog2, digest: Bool = false, progress: (Int64) -> Void = { _ in }
     ) throws -> Summary {
         guard EncryptedFileHeader.chunkSizeLog2Range.contains(chunkSizeLog2) else {
             throw WardenError.invalidInput("Chunk size 2^\(chunkSizeLog2) is outside 2^12…2^24")
@@ -58,40 +66,49 @@ public enum EncryptedFile {
             wrapNonce: [], wrappedKey: [], wrapTag: []
         )
         try wrap(dataKey, into: &header, with: kek)
-        let payloadKey = payloadKey(dataKey, header: header)
+        let cipher = try ChunkCipher(key: payloadKey(dataKey, header: header))
 
         let chunkSize = header.chunkSize
-        let chunkCount = max(1, (source.size + Int64(chunkSize) - 1) / Int64(chunkSize))
+        let sealedSize = chunkSize + tagSize
+        let size = source.size
+        let chunkCount = max(1, (size + Int64(chunkSize) - 1) / Int64(chunkSize))
+        var hasher = digest ? SHA256() : nil
         let temp = try FileIO.temporaryFile(in: FileIO.parentDirectory(of: output), name: FileIO.lastComponent(of: output))
-        let writer = WriteBehind(capacity: (chunkSize + tagSize) * chunksPerBatch) { try temp.write($0) }
+        let sink = WritebackOutput(temp)
+        let writer = WriteBehind(capacity: sealedSize * chunksPerBatch) { try sink.write($0) }
         do {
-            try header.bytes.withUnsafeBytes { try temp.write($0) }
-            let plain = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize * chunksPerBatch, alignment: 64)
-            defer { plain.deallocate() }
+            try header.bytes.withUnsafeBytes { try sink.write($0) }
             var first: Int64 = 0
-            var offset: Int64 = 0
             while first < chunkCount {
                 let count = Int(min(Int64(chunksPerBatch), chunkCount - first))
-                let want = Int(min(Int64(count * chunkSize), source.size - offset))
-                try source.read(into: plain, count: want, at: offset)
-                var lengths = [Int](repeating: chunkSize, count: count)
-                lengths[count - 1] = want - (count - 1) * chunkSize
+                let batch = writer.next()
                 let firstIndex = first
-                let sealed = writer.next()
-                try parallel(count) { slot in
+                func place(_ slot: Int) -> (index: Int64, start: Int, length: Int) {
                     let index = firstIndex + Int64(slot)
-                    let box = try AES.GCM.seal(
-                        UnsafeRawBufferPointer(rebasing: plain[slot * chunkSize..<slot * chunkSize + lengths[slot]]),
-                        using: payloadKey, nonce: nonce(index, last: index == chunkCount - 1)
-                    )
-                    let start = slot * (chunkSize + tagSize)
-                    box.ciphertext.copyBytes(to: UnsafeMutableRawBufferPointer(rebasing: sealed[start..<start + lengths[slot]]))
-                    box.tag.copyBytes(to: UnsafeMutableRawBufferPointer(rebasing: sealed[start + lengths[slot]..<start + lengths[slot] + tagSize]))
+                    return (index, slot * sealedSize, Int(min(Int64(chunkSize), size - index * Int64(chunkSize))))
                 }
-                try writer.submit(want + count * tagSize)
+                if hasher != nil {
+                    // The hash needs the plaintext in order, before it is sealed in place.
+                    try parallel(count) { slot in
+                        let (index, start, length) = place(slot)
+                        try source.read(into: batch.slice(start, length), count: length, at: index * Int64(chunkSize))
+                    }
+                    for slot in 0..<count {
+                        let (_, start, length) = place(slot)
+                        hasher!.update(bufferPointer: UnsafeRawBufferPointer(batch.slice(start, length)))
+                    }
+                }
+                let hashed = hasher != nil
+                try parallel(count) { slot in
+                    let (index, start, length) = place(slot)
+                    let chunk = batch.slice(start, length)
+                    if !hashed { try source.read(into: chunk, count: length, at: index * Int64(chunkSize)) }
+                    try cipher.seal(chunk, tag: batch.slice(start + length, tagSize), nonce: nonce(index, last: index == chunkCount - 1))
+                }
+                let last = place(count - 1)
+                try writer.submit(last.start + last.length + tagSize)
                 first += Int64(count)
-                offset += Int64(want)
-                progress(offset)
+                progress(min(size, first * Int64(chunkSize)))
             }
             try writer.finish()
             try temp.rename(to: output, mode: 0o644)
@@ -101,23 +118,28 @@ public enum EncryptedFile {
             throw error
         }
         return Summary(
-            keyID: kek.id, plaintextBytes: source.size,
-            ciphertextBytes: Int64(header.bytes.count) + source.size + chunkCount * Int64(tagSize), chunks: chunkCount
+            keyID: kek.id, plaintextBytes: size,
+            ciphertextBytes: Int64(header.bytes.count) + size + chunkCount * Int64(tagSize), chunks: chunkCount,
+            plaintextDigest: try hasher.map { try WardenCore.Digest(bytes: Array($0.finalize())) }
         )
     }
 
     /// Decrypts `input` to `output` (mode 0600). `output` appears only after the last chunk
     /// authenticated; on any failure nothing is written there.
+    ///
+    /// Each worker reads its chunk's ciphertext straight into its place in the plaintext batch and
+    /// its tag beside, and opens it there; a writer thread writes the previous batch meanwhile.
+    /// - Parameter digest: also compute the plaintext's SHA-256 (``Summary/plaintextDigest``).
     /// - Throws: ``AuthenticationFailure`` when the ciphertext or header was changed;
     ///   ``WardenError`` when the input is not an encrypted file or its key is not in `keyring`.
     public static func decrypt(
-        _ input: String, to output: String, keyring: Keyring, progress: (Int64) -> Void = { _ in }
+        _ input: String, to output: String, keyring: Keyring, digest: Bool = false, progress: (Int64) -> Void = { _ in }
     ) throws -> Summary {
         let source = try SourceFile(input)
         defer { source.close() }
         let (header, headerSize) = try readHeader(source)
         let dataKey = try unwrap(header, keyring: keyring, source: input)
-        let payloadKey = payloadKey(dataKey, header: header)
+        let cipher = try ChunkCipher(key: payloadKey(dataKey, header: header))
 
         let chunkSize = header.chunkSize
         let sealedSize = Int64(chunkSize + tagSize)
@@ -127,52 +149,51 @@ public enum EncryptedFile {
         guard lastSize >= Int64(tagSize), chunkCount == 1 || lastSize > Int64(tagSize) else {
             throw AuthenticationFailure(message: "'\(input)' is truncated or padded (its last chunk is \(lastSize) bytes); nothing was written to '\(output)'")
         }
+        var hasher = digest ? SHA256() : nil
         let temp = try FileIO.temporaryFile(in: FileIO.parentDirectory(of: output), name: FileIO.lastComponent(of: output))
-        let writer = WriteBehind(capacity: chunkSize * chunksPerBatch) { try temp.write($0) }
+        let sink = WritebackOutput(temp)
+        let writer = WriteBehind(capacity: chunkSize * chunksPerBatch) { try sink.write($0) }
+        let tags = UnsafeMutableRawBufferPointer.allocate(byteCount: tagSize * chunksPerBatch, alignment: 16)
+        defer { tags.deallocate() }
         do {
-            let sealed = UnsafeMutableRawBufferPointer.allocate(byteCount: Int(sealedSize) * chunksPerBatch, alignment: 64)
-            defer { sealed.deallocate() }
             var first: Int64 = 0
-            var offset = Int64(headerSize)
             var written: Int64 = 0
             while first < chunkCount {
                 let count = Int(min(Int64(chunksPerBatch), chunkCount - first))
-                let want = Int(min(Int64(count) * sealedSize, source.size - offset))
-                try source.read(into: sealed, count: want, at: offset)
-                var lengths = [Int](repeating: chunkSize, count: count)
-                lengths[count - 1] = want - (count - 1) * Int(sealedSize) - tagSize
                 let firstIndex = first
                 let inputName = input
                 let outputName = output
-                let plain = writer.next()
-                try parallel(count) { slot in
+                let batch = writer.next()
+                func place(_ slot: Int) -> (index: Int64, start: Int, length: Int) {
                     let index = firstIndex + Int64(slot)
-                    let start = slot * Int(sealedSize)
-                    let length = lengths[slot]
-                    do {
-                        let box = try AES.GCM.SealedBox(
-                            nonce: nonce(index, last: index == chunkCount - 1),
-                            ciphertext: UnsafeRawBufferPointer(rebasing: sealed[start..<start + length]),
-                            tag: UnsafeRawBufferPointer(rebasing: sealed[start + length..<start + length + tagSize])
-                        )
-                        let opened = try AES.GCM.open(box, using: payloadKey)
-                        opened.copyBytes(to: UnsafeMutableRawBufferPointer(rebasing: plain[slot * chunkSize..<slot * chunkSize + length]))
-                    } catch {
+                    return (index, slot * chunkSize, index == chunkCount - 1 ? Int(lastSize) - tagSize : chunkSize)
+                }
+                try parallel(count) { slot in
+                    let (index, start, length) = place(slot)
+                    let offset = Int64(headerSize) + index * sealedSize
+                    let chunk = batch.slice(start, length)
+                    let tag = tags.slice(slot * tagSize, tagSize)
+                    try source.read(into: chunk, count: length, at: offset)
+                    try source.read(into: tag, count: tagSize, at: offset + Int64(length))
+                    guard cipher.open(chunk, tag: UnsafeRawBufferPointer(tag), nonce: nonce(index, last: index == chunkCount - 1)) else {
                         throw AuthenticationFailure(
                             message: "Chunk \(index) of '\(inputName)' failed authentication: the file was modified, truncated or reordered; nothing was written to '\(outputName)'"
                         )
                     }
                 }
-                let plainBytes = want - count * tagSize
+                let last = place(count - 1)
+                let plainBytes = last.start + last.length
+                hasher?.update(bufferPointer: UnsafeRawBufferPointer(batch.slice(0, plainBytes)))
                 try writer.submit(plainBytes)
                 first += Int64(count)
-                offset += Int64(want)
                 written += Int64(plainBytes)
-                progress(offset)
+                progress(Int64(headerSize) + written + first * Int64(tagSize))
             }
             try writer.finish()
             try temp.rename(to: output, mode: 0o600)
-            return Summary(keyID: header.keyID, plaintextBytes: written, ciphertextBytes: source.size, chunks: chunkCount)
+            return Summary(
+                keyID: header.keyID, plaintextBytes: written, ciphertextBytes: source.size, chunks: chunkCount,
+                plaintextDigest: try hasher.map { try WardenCore.Digest(bytes: Array($0.finalize())) })
         } catch {
             try? writer.finish()
             temp.discard()
@@ -262,7 +283,7 @@ public enum EncryptedFile {
     }
 
     /// STREAM nonce: 11-byte big-endian chunk index, then 1 for the final chunk, else 0.
-    static func nonce(_ index: Int64, last: Bool) -> AES.GCM.Nonce {
+    static func nonce(_ index: Int64, last: Bool) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: 12)
         var value = UInt64(index)
         for position in stride(from: 10, through: 3, by: -1) {
@@ -270,7 +291,7 @@ public enum EncryptedFile {
             value >>= 8
         }
         bytes[11] = last ? 1 : 0
-        return try! AES.GCM.Nonce(data: bytes)
+        return bytes
     }
 
     static func randomBytes(_ count: Int) -> [UInt8] {
@@ -299,6 +320,34 @@ public enum EncryptedFile {
             }
             if let error = failure.withLock({ $0 }) { throw error }
         }
+    }
+}
+
+/// The writer thread's end of an output file: writes in order and starts the disk write-back of
+/// every few MiB as it goes, so the final fsync does not wait for the whole file.
+private final class WritebackOutput: @unchecked Sendable {
+    // Used by the writer thread only (WriteBehind calls `write` from that one thread).
+    static let writebackStep: Int64 = 8 << 20
+    let file: TempFile
+    var written: Int64 = 0
+    var started: Int64 = 0
+
+    init(_ file: TempFile) { self.file = file }
+
+    func write(_ bytes: UnsafeRawBufferPointer) throws {
+        try file.write(bytes)
+        written += Int64(bytes.count)
+        if written - started >= Self.writebackStep {
+            file.startWriteback(offset: started, count: written - started)
+            started = written
+        }
+    }
+}
+
+extension UnsafeMutableRawBufferPointer {
+    /// `count` bytes from `start`, as a buffer of their own.
+    func slice(_ start: Int, _ count: Int) -> UnsafeMutableRawBufferPointer {
+        UnsafeMutableRawBufferPointer(rebasing: self[start..<start + count])
     }
 }
 

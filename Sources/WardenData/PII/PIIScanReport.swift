@@ -1,3 +1,5 @@
+import WardenCore
+
 /// What a PII scan or masking pass found in a file: counts per field and type, and sample
 /// locations with the values masked (a report never holds PII in full).
 public struct PIIScanReport: Sendable, Codable, Equatable {
@@ -24,6 +26,8 @@ public struct PIIScanReport: Sendable, Codable, Equatable {
     }
 
     public var file: String
+    /// The SHA-256 of the bytes scanned (hashed in the same pass), for the audit chain.
+    public var digest: Digest?
     public var format: PIIFileFormat
     /// Rows, JSON lines or text lines read.
     public var rows: Int

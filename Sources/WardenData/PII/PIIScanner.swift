@@ -1,3 +1,4 @@
+import Crypto
 import WardenCore
 
 /// Scans or masks a whole file for PII, streaming: CSV per column, JSONL per key path, text per
@@ -63,26 +64,31 @@ public struct PIIScanner: Sendable {
         var tally = Tally(samplesPerField: samplesPerField, maxSamples: maxSamples)
         var report = PIIScanReport(file: path, format: format)
         let detector = masker?.detector ?? self.detector
+        var hasher = SHA256()
         switch format {
         case .csv:
-            report.rows = try runCSV(path, fields: fields, detector: detector, masker: masker, writer: writer, tally: &tally)
+            report.rows = try runCSV(
+                path, fields: fields, detector: detector, masker: masker, writer: writer, tally: &tally, hasher: &hasher)
         case .jsonl:
             report.rows = try runJSONL(
                 path, fields: fields, detector: detector, masker: masker, writer: writer, finalNewline: last == 0x0A,
-                tally: &tally)
+                tally: &tally, hasher: &hasher)
         case .text:
             if let fields, !fields.isEmpty {
                 throw WardenError.invalidInput("--columns applies to CSV and JSONL files; '\(path)' is read as text")
             }
-            report.rows = try runText(path, detector: detector, masker: masker, writer: writer, finalNewline: last == 0x0A, tally: &tally)
+            report.rows = try runText(
+                path, detector: detector, masker: masker, writer: writer, finalNewline: last == 0x0A, tally: &tally,
+                hasher: &hasher)
         }
+        report.digest = try WardenCore.Digest(bytes: Array(hasher.finalize()))
         tally.finish(into: &report)
         return report
     }
 
     private func runCSV(
         _ path: String, fields: [String]?, detector: PIIDetector, masker: PIIMasker?, writer: StreamingFileWriter?,
-        tally: inout Tally
+        tally: inout Tally, hasher: inout SHA256
     ) throws -> Int {
         let delimiter = path.lowercased().hasSuffix(".tsv") ? UInt8(ascii: "\t") : UInt8(ascii: ",")
         var reader = CSVReader(source: "'\(path)'", delimiter: delimiter)
@@ -146,7 +152,10 @@ public struct PIIScanner: Sendable {
             out += record.terminator
             try writer?.write(out)
         }
-        try FileIO.forEachChunk(of: path) { chunk in try reader.feed(chunk, handle) }
+        try FileIO.forEachChunk(of: path) { chunk in
+            hasher.update(bufferPointer: chunk)
+            try reader.feed(chunk, handle)
+        }
         try reader.finish(handle)
         if header == nil && fields != nil && !(fields?.isEmpty ?? true) {
             throw WardenError.invalidInput("'\(path)' is empty: it has no header row with the columns to mask")
@@ -156,7 +165,7 @@ public struct PIIScanner: Sendable {
 
     private func runJSONL(
         _ path: String, fields: [String]?, detector: PIIDetector, masker: PIIMasker?, writer: StreamingFileWriter?,
-        finalNewline: Bool, tally: inout Tally
+        finalNewline: Bool, tally: inout Tally, hasher: inout SHA256
     ) throws -> Int {
         let parser = JSONParser(maxDepth: 64, maxBytes: 16 << 20)
         var rows = 0
@@ -202,7 +211,7 @@ public struct PIIScanner: Sendable {
             default: return nil
             }
         }
-        try FileIO.forEachLine(of: path) { line, number in
+        try FileIO.forEachLine(of: path, onChunk: { hasher.update(bufferPointer: $0) }) { line, number in
             var bytes = line
             let cr = bytes.last == 0x0D
             if cr { bytes.removeLast() }
@@ -227,13 +236,13 @@ public struct PIIScanner: Sendable {
 
     private func runText(
         _ path: String, detector: PIIDetector, masker: PIIMasker?, writer: StreamingFileWriter?, finalNewline: Bool,
-        tally: inout Tally
+        tally: inout Tally, hasher: inout SHA256
     ) throws -> Int {
         var rows = 0
         var pendingNewline: [UInt8] = []
         var inPrivateKey = false
         let field = "(text)"
-        try FileIO.forEachLine(of: path) { line, number in
+        try FileIO.forEachLine(of: path, onChunk: { hasher.update(bufferPointer: $0) }) { line, number in
             rows += 1
             var bytes = line
             let cr = bytes.last == 0x0D

@@ -13,7 +13,8 @@ import WardenCore
 /// δ/2 (basic composition). This is better than splitting a noisy sum by a true count, which is not
 /// private, and simpler than smooth-sensitivity medians.
 ///
-/// With δ = 0 the noise is Laplace (snapping); with δ > 0 it is Gaussian, analytically calibrated.
+/// With δ = 0 the noise is Laplace (snapping); with δ > 0 it is Gaussian, analytically calibrated
+/// unless `calibration` asks for the classic bound.
 public struct DPAggregator: Sendable {
     public var statistic: DPStatistic
     public var epsilon: Double
@@ -21,16 +22,20 @@ public struct DPAggregator: Sendable {
     public var lower: Double
     public var upper: Double
     public var bins: Int
+    /// How Gaussian noise (δ > 0) is calibrated.
+    public var calibration: GaussianMechanism.Calibration
 
     private(set) var count = 0
     private(set) var sum = 0.0
     private(set) var centredSum = 0.0
     private(set) var histogram: [Int] = []
 
-    /// - Throws: ``WardenError`` (`invalidInput`) for ε ≤ 0, δ ∉ [0, 1), lo ≥ hi, or bins < 1.
-    public init(statistic: DPStatistic, epsilon: Double, delta: Double = 0, lower: Double, upper: Double, bins: Int = 10)
-        throws(WardenError)
-    {
+    /// - Throws: ``WardenError`` (`invalidInput`) for ε ≤ 0, δ ∉ [0, 1), lo ≥ hi, bins < 1, or the
+    ///   classic Gaussian calibration where a mechanism's ε is ≥ 1 (the mean spends ε/2 on each part).
+    public init(
+        statistic: DPStatistic, epsilon: Double, delta: Double = 0, lower: Double, upper: Double, bins: Int = 10,
+        calibration: GaussianMechanism.Calibration = .analytic
+    ) throws(WardenError) {
         guard epsilon.isFinite, epsilon > 0 else { throw .invalidInput("ε must be > 0, not \(epsilon)") }
         guard delta >= 0, delta < 1 else { throw .invalidInput("δ must be in [0, 1), not \(delta)") }
         guard lower.isFinite, upper.isFinite, lower < upper else {
@@ -43,6 +48,12 @@ public struct DPAggregator: Sendable {
         self.lower = lower
         self.upper = upper
         self.bins = bins
+        self.calibration = calibration
+        let partEpsilon = statistic == .mean ? epsilon / 2 : epsilon
+        if delta > 0 && calibration == .classic && partEpsilon >= 1 {
+            throw .invalidInput(
+                "The classic Gaussian calibration holds only for ε < 1 per mechanism (this \(statistic.rawValue) gives each \(partEpsilon)); use the analytic calibration or a smaller ε")
+        }
         histogram = statistic == .histogram ? [Int](repeating: 0, count: bins) : []
     }
 
@@ -73,14 +84,19 @@ public struct DPAggregator: Sendable {
             let m = try LaplaceMechanism(epsilon: epsilon, sensitivity: sensitivity)
             return (m.scale, { value, rng in m.release(value, using: &rng) })
         }
-        let m = try GaussianMechanism(epsilon: epsilon, delta: delta, sensitivity: sensitivity)
+        let m = try GaussianMechanism(epsilon: epsilon, delta: delta, sensitivity: sensitivity, calibration: calibration)
         return (m.sigma, { value, rng in m.release(value, using: &rng) })
+    }
+
+    /// `laplace`, `gaussian` (analytic calibration) or `gaussian-classic`.
+    public var mechanismName: String {
+        delta == 0 ? "laplace" : calibration == .analytic ? "gaussian" : "gaussian-classic"
     }
 
     /// The noisy answer, drawing noise from `rng`.
     public func release(column: String, using rng: inout any RandomNumberGenerator) throws(WardenError) -> DPRelease {
         var result = DPRelease(
-            statistic: statistic, column: column, epsilon: epsilon, delta: delta, mechanism: delta == 0 ? "laplace" : "gaussian",
+            statistic: statistic, column: column, epsilon: epsilon, delta: delta, mechanism: mechanismName,
             noiseScale: 0, bounds: [lower, upper], value: nil, bins: nil)
         switch statistic {
         case .count:

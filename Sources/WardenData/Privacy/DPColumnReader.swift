@@ -43,7 +43,7 @@ public enum DPColumnReader {
         case .jsonl:
             let parser = JSONParser(maxDepth: 64, maxBytes: 16 << 20)
             let keys = column.split(separator: ".").map(String.init)
-            try FileIO.forEachLine(of: path) { line, number in
+            try FileIO.forEachLine(of: path, onChunk: { hasher.update(bufferPointer: $0) }) { line, number in
                 var bytes = line
                 if bytes.last == 0x0D { bytes.removeLast() }
                 if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
@@ -56,7 +56,6 @@ public enum DPColumnReader {
                 default: aggregator.add(nil as String?)
                 }
             }
-            try FileIO.forEachChunk(of: path) { hasher.update(bufferPointer: $0) }
         }
         return try WardenCore.Digest(bytes: Array(hasher.finalize()))
     }

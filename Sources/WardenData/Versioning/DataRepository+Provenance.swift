@@ -48,8 +48,20 @@ extension DataRepository {
         return out
     }
 
-    /// The graph that produced `path` as it is now.
+    /// The graph that produced `path` as it is now (a read, recorded in the audit chain).
     public func provenance(of path: String) throws -> ProvenanceGraph {
-        ProvenanceGraph(subject: try artifact(path), records: try provenanceRecords())
+        let graph = ProvenanceGraph(subject: try artifact(path), records: try provenanceRecords())
+        try audit.append(
+            actor: actor, action: "data.provenance", subject: "\(graph.subject.path)@\(graph.subject.digest)",
+            details: ["sources": .int(Int64(graph.sources.count)), "steps": .int(Int64(graph.steps.count))])
+        return graph
+    }
+
+    /// Records that the provenance of `artifact` was exported as an attestation signed by `keyID`.
+    public func recordAttestation(of artifact: ProvenanceRecord.Artifact, keyID: String, output: String?) throws {
+        var details: [(String, JSONValue)] = [("key_id", .string(keyID))]
+        if let output { details.append(("out", .string(output))) }
+        try audit.append(
+            actor: actor, action: "data.provenance.attest", subject: "\(artifact.path)@\(artifact.digest)", details: .object(details))
     }
 }

@@ -168,6 +168,18 @@ public struct DataRepository: Sendable {
         try versions(ofRelative: try relativePath(of: path))
     }
 
+    /// The versions of `path`, oldest first, for `warden data log` (a read, recorded in the audit
+    /// chain with the digest the pointer names).
+    public func log(_ path: String) throws -> [DataVersion] {
+        let relative = try relativePath(of: path)
+        let versions = try versions(ofRelative: relative)
+        let current = try? pointer(for: path).digest
+        try audit.append(
+            actor: actor, action: "data.log", subject: current.map { "\(relative)@\($0)" } ?? relative,
+            details: ["versions": .int(Int64(versions.count))])
+        return versions
+    }
+
     func versions(ofRelative relative: String) throws -> [DataVersion] {
         let log = versionLogPath(relative)
         guard FileIO.kind(of: log) == .regular else { return [] }
