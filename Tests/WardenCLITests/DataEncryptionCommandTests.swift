@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WardenCore
+import WardenCrypto
 import WardenData
 import WardenTesting
 
@@ -51,6 +52,26 @@ struct DataEncryptionCommandTests {
         #expect(events[2].subject == "t.wenc")
         #expect(try repository.audit.verify() == nil)
         #expect(events.allSatisfy { !$0.line.contains("0,0") })
+    }
+
+    @Test func theKeyringComesFromWARDEN_KEYRINGWhenNoOptionIsGiven() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let mounted = folder.url("run/secrets/keyring")
+        let data = try folder.write("d.csv", "x\n1\n")
+        let env = ["WARDEN_KEYRING": mounted]
+        #expect(try await WardenProcess.run(["keys", "init"], in: folder, environment: env).status == 0)
+        #expect(FileIO.kind(of: mounted + "/keyring.json") == .regular)
+        let sealed = try await WardenProcess.run(["data", "encrypt", data, "--out", folder.url("d.wenc"), "--quiet", "--json"], in: folder, environment: env)
+        #expect(sealed.status == 0)
+        #expect(sealed.json?["key_id"]?.stringValue == (try Keyring.open(mounted)).currentID)
+        #expect(try await WardenProcess.run(["data", "decrypt", folder.url("d.wenc"), "--out", folder.url("back.csv"), "--quiet"], in: folder, environment: env).status == 0)
+        #expect(try FileIO.readAll(folder.url("back.csv")) == FileIO.readAll(data))
+        // --keyring wins over the variable; with neither, one line says what to do.
+        #expect(try await WardenProcess.run(["data", "decrypt", folder.url("d.wenc"), "--out", folder.url("o"), "--keyring", folder.url("none")], in: folder, environment: env).status == 2)
+        let none = try await WardenProcess.run(["data", "decrypt", folder.url("d.wenc"), "--out", folder.url("o")], in: folder, environment: ["WARDEN_KEYRING": ""])
+        #expect(none.status == 2)
+        #expect(none.errorLines.contains { $0.contains("WARDEN_KEYRING") })
     }
 
     @Test func tamperedInputExitsOneAndWritesNothing() async throws {

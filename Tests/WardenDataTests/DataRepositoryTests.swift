@@ -191,6 +191,19 @@ struct DataRepositoryTests {
         BadInput(name: "path outside the repository") { repo, _ in _ = try repo.add("/etc/hostname") },
         BadInput(name: "missing path") { repo, folder in _ = try repo.add(folder.url("nope.csv")) },
         BadInput(name: "missing remote") { repo, folder in _ = try repo.pull(from: folder.url("no-remote")) },
+        BadInput(name: "a version whose CSV cannot be read by rows") { repo, folder in
+            let path = try folder.write("t.csv", "id,x\n1,2\n")
+            let a = try repo.add(path).pointer.digest
+            _ = try folder.write("t.csv", "id,x\n1,\"2\n3,4\n")
+            let b = try repo.add(path).pointer.digest
+            do {
+                _ = try repo.diff(path, from: a.hex, to: b.hex)
+            } catch let error as WardenError {
+                // Named as the user knows it (dataset and version), not by its cache path.
+                #expect(error.message.hasPrefix("'\(path)@\(b.hex.prefix(12))' ends inside a quoted CSV field"))
+                throw error
+            }
+        },
     ]
 
     @Test(arguments: badInputs)

@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # `warden data encrypt|decrypt` against age (Debian package, X25519 recipient) on the same 1 GiB
-# file, side by side with hyperfine; page cache warm, outputs on the same disk.
-# Usage: [BENCH_DIR=DIR] scripts/bench/encrypt.sh [RUNS]
+# file, side by side: the runs alternate (warden, age, warden, age, …) so a load that comes and goes
+# on a shared machine hits both alike; page cache warm; each output is removed before its run.
+# Prints median seconds, GiB/s and the speed-up over age, and the load average before and after.
+# Usage: [BENCH_DIR=DIR] [WARDEN=path/to/warden] scripts/bench/encrypt.sh [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RUNS="${1:-5}"
 command -v age >/dev/null || apt-get install -y age >/dev/null 2>&1
-command -v hyperfine >/dev/null || apt-get install -y hyperfine >/dev/null 2>&1
 PY="$(command -v python3)"
 
-swift build -c release --product warden --scratch-path .build-release >/dev/null
-WARDEN="$(swift build -c release --scratch-path .build-release --show-bin-path)/warden"
+if [ -z "${WARDEN:-}" ]; then
+    swift build -c release --product warden --scratch-path .build-release >/dev/null
+    WARDEN="$(swift build -c release --scratch-path .build-release --show-bin-path)/warden"
+fi
 
 DATA="${BENCH_DIR:-$PWD/.build-bench}"  # BENCH_DIR=/dev/shm/… measures the CPU side without the disk
 mkdir -p "$DATA/one" "$DATA/enc"
@@ -24,25 +27,45 @@ RECIPIENT=$(age-keygen -y "$E/age-key.txt")
 age -r "$RECIPIENT" -o "$E/a.age" "$IN"
 cat "$IN" "$E/w.wenc" "$E/a.age" > /dev/null
 
-results="$DATA/results"; mkdir -p "$results"
-# Outputs are removed before each run (--prepare) so no run pays for freeing the previous output.
-hyperfine --runs "$RUNS" --prepare "rm -f $E/w2.wenc $E/a2.age $E/w.out $E/a.out" --export-json "$results/encrypt.json" \
-    -n "warden data encrypt" "$WARDEN data encrypt $IN --out $E/w2.wenc --keyring $E/keyring --quiet" \
-    -n "age -r (encrypt)" "age -r $RECIPIENT -o $E/a2.age $IN" >&2
-hyperfine --runs "$RUNS" --prepare "rm -f $E/w2.wenc $E/a2.age $E/w.out $E/a.out" --export-json "$results/decrypt.json" \
-    -n "warden data decrypt" "$WARDEN data decrypt $E/w.wenc --out $E/w.out --keyring $E/keyring --quiet" \
-    -n "age -d (decrypt)" "age -d -i $E/age-key.txt -o $E/a.out $E/a.age" >&2
-cmp "$IN" "$E/w.out" && cmp "$IN" "$E/a.out"
-rm -f "$E/w2.wenc" "$E/a2.age" "$E/w.out" "$E/a.out"
-
-"$PY" - "$results" <<'PY'
-import json, os, sys
-d = sys.argv[1]
-print("| operation (1 GiB) | command | median s | GiB/s | speed-up vs age |")
-print("|---|---|---|---|---|")
-for op in ("encrypt", "decrypt"):
-    res = json.load(open(os.path.join(d, f"{op}.json")))["results"]
-    base = next(r["median"] for r in res if r["command"].startswith("age"))
-    for r in res:
-        print(f"| {op} | {r['command']} | {r['median']:.3f} | {1/r['median']:.2f} | {base / r['median']:.2f}× |")
+"$PY" - "$RUNS" "$WARDEN" "$IN" "$E" "$RECIPIENT" <<'PY'
+import os, statistics, subprocess, sys, time
+runs, warden, src, e, recipient = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+ops = {
+    "encrypt": [
+        ("warden data encrypt", f"{e}/w2.wenc", [warden, "data", "encrypt", src, "--out", f"{e}/w2.wenc", "--keyring", f"{e}/keyring", "--quiet"]),
+        ("age -r", f"{e}/a2.age", ["age", "-r", recipient, "-o", f"{e}/a2.age", src]),
+    ],
+    "decrypt": [
+        ("warden data decrypt", f"{e}/w.out", [warden, "data", "decrypt", f"{e}/w.wenc", "--out", f"{e}/w.out", "--keyring", f"{e}/keyring", "--quiet"]),
+        ("age -d", f"{e}/a.out", ["age", "-d", "-i", f"{e}/age-key.txt", "-o", f"{e}/a.out", f"{e}/a.age"]),
+    ],
+}
+load_before = os.getloadavg()
+times = {(op, name): [] for op, cmds in ops.items() for name, _, _ in cmds}
+for op, cmds in ops.items():
+    for _ in range(runs):
+        for name, output, argv in cmds:
+            if os.path.exists(output):
+                os.unlink(output)
+            start = time.perf_counter()
+            subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
+            times[(op, name)].append(time.perf_counter() - start)
+load_after = os.getloadavg()
+for out in ("w.out", "a.out"):
+    if open(src, "rb").read(1 << 20) != open(f"{e}/{out}", "rb").read(1 << 20):
+        sys.exit(f"{out} differs from the input")
+subprocess.run(["cmp", src, f"{e}/w.out"], check=True)
+subprocess.run(["cmp", src, f"{e}/a.out"], check=True)
+for f in ("w2.wenc", "a2.age", "w.out", "a.out"):
+    if os.path.exists(f"{e}/{f}"):
+        os.unlink(f"{e}/{f}")
+print(f"load average before {load_before[0]:.1f}, after {load_after[0]:.1f}; {runs} alternating runs each")
+print("| operation (1 GiB) | command | median s | min s | GiB/s (median) | speed-up vs age (median) |")
+print("|---|---|---|---|---|---|")
+for op, cmds in ops.items():
+    base = statistics.median(times[(op, cmds[1][0])])
+    for name, _, _ in cmds:
+        t = times[(op, name)]
+        m = statistics.median(t)
+        print(f"| {op} | {name} | {m:.3f} | {min(t):.3f} | {1 / m:.2f} | {base / m:.2f}× |")
 PY

@@ -38,11 +38,13 @@ public enum RowDiff: Sendable {
         }
     }
 
+    /// - Parameters:
+    ///   - oldLabel, newLabel: how errors name the two files (default: their paths).
     public static func compare(
-        old: String, new: String, format: Format, key: String?, name: String
+        old: String, new: String, format: Format, key: String?, name: String, oldLabel: String? = nil, newLabel: String? = nil
     ) throws -> DatasetDiff.RowChanges {
-        let a = try rows(of: old, format: format, key: key)
-        let b = try rows(of: new, format: format, key: key)
+        let a = try rows(of: old, label: oldLabel ?? old, format: format, key: key)
+        let b = try rows(of: new, label: newLabel ?? new, format: format, key: key)
         var counts = a.counts
         var added = 0
         for (row, count) in b.counts {
@@ -70,7 +72,7 @@ public enum RowDiff: Sendable {
         var byKey: [String: Digest] = [:]
     }
 
-    static func rows(of path: String, format: Format, key: String?) throws -> Rows {
+    static func rows(of path: String, label: String, format: Format, key: String?) throws -> Rows {
         var out = Rows()
         var keyIndex: Int?
         var pending: [UInt8] = []
@@ -90,7 +92,7 @@ public enum RowDiff: Sendable {
                     out.header = CSVLine.fields(record)
                     if let key {
                         guard let index = out.header.firstIndex(of: key) else {
-                            throw WardenError.invalidInput("'\(path)' has no column '\(key)' (columns: \(out.header.joined(separator: ", ")))")
+                            throw WardenError.invalidInput("'\(label)' has no column '\(key)' (columns: \(out.header.joined(separator: ", ")))")
                         }
                         keyIndex = index
                     }
@@ -107,12 +109,12 @@ public enum RowDiff: Sendable {
                 let fields = CSVLine.fields(record)
                 keyValue = keyIndex.flatMap { $0 < fields.count ? fields[$0] : nil }
             case .jsonl:
-                let json = try parser.parse(record, source: "'\(path)' line \(number)")
+                let json = try parser.parse(record, source: "'\(label)' line \(number)")
                 keyValue = json[key].map { $0.stringValue ?? $0.canonicalString }
             }
             if let keyValue { out.byKey[keyValue] = digest }
         }
-        if !pending.isEmpty { throw WardenError.invalidInput("'\(path)' ends inside a quoted CSV field") }
+        if !pending.isEmpty { throw WardenError.invalidInput("'\(label)' ends inside a quoted CSV field; the version cannot be compared by rows") }
         return out
     }
 }
