@@ -31,6 +31,8 @@ public struct PickleAnalysis: Sendable {
         public var argumentGlobals: [PickleGlobal]
         /// The globals involved in computing a computed callable.
         public var calleeGlobals: [PickleGlobal]
+        /// The arguments when every one is a string constant (nil otherwise).
+        public var stringArguments: [String]?
     }
 
     /// A BUILD whose target is not an instance made by a call: it sets attributes on a module

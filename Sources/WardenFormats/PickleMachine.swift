@@ -326,15 +326,18 @@ public struct PickleMachine {
         var calleeGlobals: [PickleGlobal] = []
         if case .global(let g) = callable { global = g } else { collectGlobals(callable, into: &calleeGlobals, depth: 0) }
         var argumentGlobals: [PickleGlobal] = []
-        if case .tuple(let items, _, _) = arguments {
+        var strings: [String]? = nil
+        if case .tuple(let items, let count, _) = arguments {
             for item in items {
                 if case .global(let g) = item { argumentGlobals.append(g) }
             }
+            let texts = items.compactMap(\.stringValue)
+            if texts.count == items.count && count == items.count { strings = texts }
         }
         let index = result.calls.count
         result.calls.append(.init(
             kind: kind, offset: currentOffset, global: global, callee: describe(callable), arguments: describe(arguments),
-            argumentGlobals: argumentGlobals, calleeGlobals: calleeGlobals))
+            argumentGlobals: argumentGlobals, calleeGlobals: calleeGlobals, stringArguments: strings))
         collectEmbedded(arguments, consumer: describe(callable), depth: 0)
         guard objects.count < options.limits.maxObjects else {
             throw fail(.limit, "more than \(options.limits.maxObjects) objects", currentOffset)

@@ -63,10 +63,16 @@ extension ScanSession {
                 }
             }
         }
+        // Protocol 0–2 pickles of bytes call _codecs.encode(text, 'latin1'): that use is benign.
+        let latin1 = analysis.calls.filter { $0.global?.qualifiedName == "_codecs.encode" }.allSatisfy { call in
+            guard let arguments = call.stringArguments, arguments.count == 2 else { return false }
+            return ["latin1", "latin-1", "iso-8859-1"].contains(arguments[1].lowercased())
+        }
         var seen: Set<String> = []
         for entry in analysis.imports {
             let name = entry.global.qualifiedName
             guard seen.insert(name).inserted else { continue }
+            if name == "_codecs.encode" && latin1 && called.contains(name) { continue }
             if PickleRules.reachesInternals(entry.global) {
                 add(.critical, "pickle.dunder-global", "\(entry.opcode) resolves '\(name)', which reaches Python object internals",
                     construct: name, member: member, offset: entry.offset,

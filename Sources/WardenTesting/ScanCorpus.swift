@@ -277,6 +277,11 @@ public enum ScanCorpus {
         for version in 0...5 {
             add("dict-p\(version).pkl", "pickle", "plain dict, protocol \(version)", benignDictPickle(protocol: version))
         }
+        add("bytes-p2.pkl", "pickle", "bytes in protocol 2 (_codecs.encode latin1)", PickleWriter.pickle(protocol: 2) { w in
+            w.emptyDict(); w.string("key")
+            w.call("_codecs", "encode") { w in w.string("\u{00ff}\u{0001}raw"); w.string("latin1") }
+            w.setItem()
+        })
         add("containers.pkl", "pickle", "list, set, frozenset, OrderedDict, datetime", PickleWriter.pickle(protocol: 4) { w in
             w.emptyList(); w.mark()
             w.emptySet(); w.mark(); w.int(1); w.int(2); w.op(0x90)

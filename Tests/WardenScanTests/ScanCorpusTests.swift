@@ -37,9 +37,9 @@ struct ScanCorpusTests {
     @Test func writeCorpus() throws {
         guard let out = ProcessInfo.processInfo.environment["WARDEN_SCAN_CORPUS_OUT"] else { return }
         for item in ScanCorpus.all {
-            let folder = out + "/" + (item.malicious ? "malicious" : "benign") + "/" + item.family
-            try FileIO.makeDirectory(folder)
-            try FileIO.writeAtomically(item.bytes, to: folder + "/" + item.name)
+            let file = out + "/" + (item.malicious ? "malicious" : "benign") + "/" + item.family + "/" + item.name
+            try FileIO.makeDirectory(FileIO.parentDirectory(of: file))
+            try FileIO.writeAtomically(item.bytes, to: file)
         }
     }
 }

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Scan speed: warden (release build) against picklescan and modelscan, side by side in the same
+# run, on a ~1 GiB PyTorch-layout checkpoint (torch.save's zip: data.pkl + 64 × 16 MiB storages)
+# and on the whole labelled corpus; plus `cat FILE > /dev/null` as the cost of reading the file.
+# Usage: scripts/bench/scan.sh [RUNS]   (default 5; prints a Markdown table; warm page cache)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source scripts/interop/common.sh
+RUNS="${1:-5}"
+ensure_venv numpy scikit-learn joblib onnx safetensors gguf h5py picklescan modelscan
+command -v hyperfine >/dev/null || apt-get install -y hyperfine >/dev/null 2>&1 \
+    || { echo "hyperfine is missing and apt-get could not install it" >&2; exit 2; }
+echo "building warden (release)…" >&2
+swift build -c release --product warden --scratch-path .build-release >/dev/null
+WARDEN="$(swift build -c release --scratch-path .build-release --show-bin-path)/warden"
+DATA=.build-bench/scan
+mkdir -p "$DATA"
+if [ ! -f "$DATA/big/model.pt" ]; then
+    mkdir -p "$DATA/big"
+    "$PY" - "$DATA/big/model.pt" <<'PYEOF'
+import collections, io, pickle, sys, types, zipfile, os
+fake = types.ModuleType("torch"); utils = types.ModuleType("torch._utils")
+class FloatStorage: pass
+def _rebuild_tensor_v2(*a): raise RuntimeError
+FloatStorage.__module__ = "torch"; _rebuild_tensor_v2.__module__ = "torch._utils"
+fake.FloatStorage = FloatStorage; fake._utils = utils; utils._rebuild_tensor_v2 = _rebuild_tensor_v2
+sys.modules["torch"] = fake; sys.modules["torch._utils"] = utils
+class Ref:
+    def __init__(self, key, n): self.key, self.n = key, n
+class T:
+    def __init__(self, key, n): self.key, self.n = key, n
+    def __reduce_ex__(self, p): return (_rebuild_tensor_v2, (Ref(self.key, self.n), 0, (self.n,), (1,), False, collections.OrderedDict()))
+class P(pickle.Pickler):
+    def persistent_id(self, o): return ("storage", FloatStorage, o.key, "cpu", o.n) if isinstance(o, Ref) else None
+n = 4 << 20  # 16 MiB of float32 per tensor, 64 tensors
+state = collections.OrderedDict((f"layer{i}.weight", T(str(i), n)) for i in range(64))
+buf = io.BytesIO(); P(buf, protocol=2).dump(state)
+with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_STORED) as z:
+    z.writestr("archive/data.pkl", buf.getvalue())
+    for i in range(64): z.writestr(f"archive/data/{i}", os.urandom(n * 4))
+    z.writestr("archive/version", "3\n")
+PYEOF
+fi
+if [ ! -d "$DATA/corpus/malicious" ]; then
+    WARDEN_SCAN_CORPUS_OUT="$PWD/$DATA/corpus" swift test --filter writeCorpus >/dev/null 2>&1
+    "$PY" scripts/interop/scan_real_corpus.py "$DATA/corpus" >/dev/null
+fi
+files=$(find "$DATA/corpus" -type f | wc -l)
+echo "checkpoint: $(du -h "$DATA/big/model.pt" | cut -f1); corpus: $files files; load: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+hyperfine -N --warmup 1 --runs "$RUNS" -i --export-markdown "$DATA/big.md" \
+    -n "cat (read the file)" "cat $DATA/big/model.pt" \
+    -n warden "$WARDEN model scan $DATA/big/model.pt --quiet" \
+    -n picklescan "$VENV/bin/picklescan -p $DATA/big/model.pt" \
+    -n modelscan "$VENV/bin/modelscan -p $DATA/big/model.pt" >&2
+hyperfine -N --warmup 1 --runs "$RUNS" -i --export-markdown "$DATA/corpus.md" \
+    -n warden "$WARDEN model scan $DATA/corpus --quiet --output /dev/null" \
+    -n picklescan "$VENV/bin/picklescan -p $DATA/corpus" \
+    -n modelscan "$VENV/bin/modelscan -p $DATA/corpus" >&2
+echo "### ~1 GiB PyTorch-layout checkpoint"; cat "$DATA/big.md"
+echo; echo "### whole corpus ($files files)"; cat "$DATA/corpus.md"
