@@ -19,6 +19,9 @@ struct ModelScanCommandTests {
         #expect(await Warden.runMain(arguments: ["model", "scan", folder.url("missing.pt")]) == 2)
         #expect(await Warden.runMain(arguments: ["model", "scan", clean, "--fail-on", "bogus"]) == 2)
         #expect(await Warden.runMain(arguments: ["model", "scan"]) == 2)
+        // A device as --output is written into, never replaced by a rename.
+        #expect(await Warden.runMain(arguments: ["model", "scan", clean, "--quiet", "--output", "/dev/null"]) == 0)
+        #expect(FileIO.kind(of: "/dev/null") == .special)
         // The hidden-storage pickle is critical: it fails at every threshold.
         let path = try folder.write("hidden.pt", hidden.bytes)
         #expect(await Warden.runMain(arguments: ["model", "scan", path, "--fail-on", "critical", "--output", folder.url("h.txt")]) == 1)

@@ -53,7 +53,7 @@ hyperfine -N --warmup 1 --runs "$RUNS" -i --export-markdown "$DATA/big.md" \
     -n picklescan "$VENV/bin/picklescan -p $DATA/big/model.pt" \
     -n modelscan "$VENV/bin/modelscan -p $DATA/big/model.pt" >&2
 hyperfine -N --warmup 1 --runs "$RUNS" -i --export-markdown "$DATA/corpus.md" \
-    -n warden "$WARDEN model scan $DATA/corpus --quiet --output /dev/null" \
+    -n warden "$WARDEN model scan $DATA/corpus --quiet" \
     -n picklescan "$VENV/bin/picklescan -p $DATA/corpus" \
     -n modelscan "$VENV/bin/modelscan -p $DATA/corpus" >&2
 echo "### ~1 GiB PyTorch-layout checkpoint"; cat "$DATA/big.md"

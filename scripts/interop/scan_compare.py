@@ -15,7 +15,7 @@ import time
 warden, corpus = sys.argv[1], sys.argv[2]
 venv_bin = os.path.dirname(sys.executable)
 tools = {
-    "warden": lambda f: [warden, "model", "scan", f, "--quiet", "--output", os.devnull],
+    "warden": lambda f: [warden, "model", "scan", f, "--quiet"],
     "picklescan": lambda f: [os.path.join(venv_bin, "picklescan"), "-p", f],
     "modelscan": lambda f: [os.path.join(venv_bin, "modelscan"), "-p", f],
     "fickling": lambda f: [os.path.join(venv_bin, "fickling"), "--check-safety", f],
