@@ -33,6 +33,12 @@ package enum GEMM {
             }
             if k == 0 || alpha == 0 { return }
         }
+        if m <= smallRows && (bColumnStride == 1 || bRowStride == 1) {
+            multiplySmall(
+                m: m, n: n, k: k, alpha: alpha, a: a, aRowStride: aRowStride, aColumnStride: aColumnStride, b: b,
+                bRowStride: bRowStride, bColumnStride: bColumnStride, accumulate: beta != 0, c: c, ldc: ldc)
+            return
+        }
         // Never run a kernel set the CPU lacks, whatever the caller asked for.
         let blocking = (kernels.isSupported ? kernels : .generic).gemm
         let flops = 2 * m * n * k
@@ -58,6 +64,27 @@ package enum GEMM {
             } else {
                 job.run(rows: first..<last, columns: 0..<n)
             }
+        }
+    }
+
+    /// Up to this many rows of A, B is streamed in place instead of packed.
+    static let smallRows = 4
+
+    static func multiplySmall(
+        m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, aRowStride: Int, aColumnStride: Int,
+        b: UnsafePointer<Float>, bRowStride: Int, bColumnStride: Int, accumulate: Bool, c: UnsafeMutablePointer<Float>,
+        ldc: Int
+    ) {
+        if bColumnStride == 1 {
+            SmallGEMMKernels.rowsTimesRowMajor(
+                m: m, n: n, k: k, alpha: alpha, a: a, aRowStride: aRowStride, aColumnStride: aColumnStride, b: b,
+                bRowStride: bRowStride, c: c, ldc: ldc, accumulate: accumulate)
+            return
+        }
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: k) { scratch in
+            SmallGEMMKernels.rowsTimesColumnMajor(
+                m: m, n: n, k: k, alpha: alpha, a: a, aRowStride: aRowStride, aColumnStride: aColumnStride, b: b,
+                bColumnStride: bColumnStride, c: c, ldc: ldc, accumulate: accumulate, scratch: scratch.baseAddress!)
         }
     }
 

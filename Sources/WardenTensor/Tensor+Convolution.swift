@@ -17,8 +17,9 @@ struct Conv2DPlan {
             && geometry.padTop == 0 && geometry.padLeft == 0 && geometry.outputHeight == geometry.height
             && geometry.outputWidth == geometry.width
     }
-    /// Images per GEMM, so the patch matrix stays near 4 M floats (16 MiB).
-    var imagesPerChunk: Int { Swift.max(1, Swift.min(batch, (4 << 20) / Swift.max(1, patchSize * spatial))) }
+    /// Images per GEMM, so the patch matrix stays near 1 M floats (4 MiB, within the last-level cache
+    /// when the GEMM packs it again).
+    var imagesPerChunk: Int { Swift.max(1, Swift.min(batch, (1 << 20) / Swift.max(1, patchSize * spatial))) }
 
     init(input: [Int], weight: [Int], options: Conv2DOptions) throws {
         try options.validate()
@@ -59,12 +60,30 @@ struct Conv2DPlan {
     }
 
     /// Unfolds `count` images starting at `first`, for one group, into `col` (`patchSize × count·spatial`).
+    /// Images are unfolded on several threads when the patch matrix is large enough to pay for them.
     func unfold(_ x: UnsafePointer<Float>, first: Int, count: Int, group: Int, into col: UnsafeMutablePointer<Float>) {
         let ld = count * spatial
-        for i in 0..<count {
-            let image = x + ((first + i) * channels + group * geometry.channels) * inputPlane
-            ConvolutionKernels.im2col(geometry, x: image, col: col + i * spatial, ldCol: ld)
+        let geometry = self.geometry
+        let (channels, inputPlane, spatial) = (self.channels, self.inputPlane, self.spatial)
+        let workers = count * patchSize * spatial < (1 << 16) ? 1 : Swift.min(count, TensorRuntime.threads)
+        let job = UnfoldJob(x: x, col: col)
+        let body: @Sendable (Int) -> Void = { worker in
+            for i in stride(from: worker, to: count, by: workers) {
+                let image = job.x + ((first + i) * channels + group * geometry.channels) * inputPlane
+                ConvolutionKernels.im2col(geometry, x: image, col: job.col + i * spatial, ldCol: ld)
+            }
         }
+        if workers == 1 {
+            body(0)
+        } else {
+            DispatchQueue.concurrentPerform(iterations: workers, execute: body)
+        }
+    }
+
+    struct UnfoldJob: @unchecked Sendable {
+        // @unchecked: pointers into buffers alive for the call; each worker writes its own columns.
+        var x: UnsafePointer<Float>
+        var col: UnsafeMutablePointer<Float>
     }
 }
 

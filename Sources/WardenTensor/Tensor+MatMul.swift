@@ -51,6 +51,38 @@ extension Tensor where Element == Float {
         return result
     }
 
+    /// ONNX `Gemm`: `alpha · A' · B' + beta · C` for matrices `A`, `B` (`'` = transposed when asked)
+    /// and an optional `C` that broadcasts to the `[M, N]` result. `C` seeds the output, so the
+    /// product accumulates onto it in one pass.
+    /// - Throws: `.invalidInput` when the operands are not matrices or the shapes do not fit.
+    public static func gemm(
+        _ a: Tensor, _ b: Tensor, _ c: Tensor? = nil, alpha: Float = 1, beta: Float = 1, transposeA: Bool = false,
+        transposeB: Bool = false
+    ) throws -> Tensor {
+        guard a.rank == 2, b.rank == 2 else {
+            throw WardenError.invalidInput("Gemm needs matrices, got \(a.shape) and \(b.shape)")
+        }
+        let left = transposeA ? a.transposed() : a
+        let right = transposeB ? b.transposed() : b
+        let (m, k, n) = (left.shape[0], left.shape[1], right.shape[1])
+        guard right.shape[0] == k else {
+            throw WardenError.invalidInput("Gemm inner dimensions differ: \(a.shape)\(transposeA ? "ᵀ" : "") × \(b.shape)\(transposeB ? "ᵀ" : "")")
+        }
+        let seed: Tensor? = c == nil || beta == 0 ? nil : try c!.broadcast(to: [m, n]).contiguous()
+        return try build(shape: [m, n]) { out in
+            guard let base = out.baseAddress, m > 0, n > 0 else { return }
+            if let seed {
+                base.update(from: seed.pointer, count: m * n)
+            } else {
+                base.update(repeating: 0, count: m * n)
+            }
+            GEMM.multiply(
+                m: m, n: n, k: k, alpha: alpha, a: left.pointer, aRowStride: left.strides[0], aColumnStride: left.strides[1],
+                b: right.pointer, bRowStride: right.strides[0], bColumnStride: right.strides[1], beta: seed == nil ? 0 : beta,
+                c: base, ldc: n)
+        }
+    }
+
     /// The matrix product `self × other` (see ``matmul(_:_:transposeA:transposeB:)``).
     /// - Throws: `.invalidInput` when the shapes do not fit.
     public func matmul(_ other: Tensor) throws -> Tensor { try Tensor.matmul(self, other) }

@@ -143,6 +143,20 @@ extension Variable {
         }
     }
 
+    /// ONNX `Gemm` (see ``Tensor/gemm(_:_:_:alpha:beta:transposeA:transposeB:)``), differentiable in `a`, `b` and `c`.
+    /// - Throws: `.invalidInput` when the operands are not matrices or the shapes do not fit.
+    public static func gemm(
+        _ a: Variable, _ b: Variable, _ c: Variable? = nil, alpha: Float = 1, beta: Float = 1, transposeA: Bool = false,
+        transposeB: Bool = false
+    ) throws -> Variable {
+        guard a.value.rank == 2, b.value.rank == 2 else {
+            throw WardenError.invalidInput("Gemm needs matrices, got \(a.shape) and \(b.shape)")
+        }
+        let product = try matmul(a, b, transposeA: transposeA, transposeB: transposeB) * alpha
+        guard let c, beta != 0 else { return product }
+        return try product + c * beta
+    }
+
     /// The matrix product `self × other`.
     /// - Throws: `.invalidInput` when the shapes do not fit.
     public func matmul(_ other: Variable) throws -> Variable { try Variable.matmul(self, other) }

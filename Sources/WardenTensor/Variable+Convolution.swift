@@ -53,7 +53,7 @@ extension Variable {
     /// - Throws: `.invalidInput` when a parameter is not `[C]`.
     public func batchNormalized(scale: Variable, bias: Variable, mean: Tensor<Float>, variance: Tensor<Float>, epsilon: Float = 1e-5) throws -> Variable {
         let (batch, channels, inner) = try value.channelLayout(parameters: [scale.value, bias.value, mean, variance])
-        let inverse = try (variance + epsilon).squareRoot().reciprocal()
+        let inverse = (variance + epsilon).squareRoot().reciprocal()
         let normalized = try (value - channelView(mean)) * channelView(inverse)
         return try normalizedAffine(normalized, inverseDeviation: inverse, scale: scale, bias: bias, batch: batch, channels: channels, inner: inner, batchStatistics: false)
     }
@@ -67,7 +67,7 @@ extension Variable {
         let mean = try value.mean(axes: axes)
         let centered = try value - channelView(mean)
         let variance = try centered.squared().mean(axes: axes)
-        let inverse = try (variance + epsilon).squareRoot().reciprocal()
+        let inverse = (variance + epsilon).squareRoot().reciprocal()
         let normalized = try centered * channelView(inverse)
         let output = try normalizedAffine(normalized, inverseDeviation: inverse, scale: scale, bias: bias, batch: batch, channels: channels, inner: inner, batchStatistics: true)
         return (output, mean, variance)

@@ -19,6 +19,9 @@ struct GEMMTests {
         Case(m: 6, n: 16, k: 257), Case(m: 70, n: 90, k: 40, transposeA: true),
         Case(m: 70, n: 90, k: 40, transposeB: true), Case(m: 29, n: 45, k: 300, transposeA: true, transposeB: true),
         Case(m: 150, n: 2100, k: 9), Case(m: 300, n: 70, k: 64),
+        // Few rows: B streamed in place (row-major and transposed B, strided A).
+        Case(m: 3, n: 40, k: 50, transposeB: true), Case(m: 4, n: 33, k: 19, transposeA: true),
+        Case(m: 2, n: 9, k: 70, transposeA: true, transposeB: true),
     ]
 
     static func operands(_ c: Case, seed: UInt64) -> (Tensor<Float>, Tensor<Float>, [Float]) {
@@ -107,6 +110,23 @@ struct GEMMTests {
                     #expect(Swift.abs(c[i * 9 + j] - expected) < 1e-5, "\(kernels) (\(i), \(j))")
                 }
             }
+        }
+    }
+
+    @Test func convolutionAndGradientsAgreeOnEveryKernelSet() throws {
+        let x = TensorTestSupport.random([3, 4, 9, 9], seed: 21)
+        let w = TensorTestSupport.random([8, 4, 3, 3], seed: 22)
+        let options = Conv2DOptions(strides: [2, 2], pads: [1, 1, 1, 1])
+        func run() throws -> [Tensor<Float>] {
+            let input = Variable(x, requiresGradient: true)
+            let weight = Variable(w, requiresGradient: true)
+            let y = try input.conv2d(weight: weight, options: options).relu()
+            let loss = try y.sum()
+            return [y.value] + (try loss.gradients(withRespectTo: [input, weight]))
+        }
+        let results = try KernelSet.supported.map { kernels in try TensorRuntime.withKernels(kernels) { try run() } }
+        for other in results.dropFirst() {
+            for (a, b) in zip(results[0], other) { #expect(TensorTestSupport.maxDifference(a, b) < 1e-4) }
         }
     }
 }

@@ -42,6 +42,9 @@ struct GradientCheckTests {
         },
         Case(name: "matmul batched broadcast", shapes: [[2, 3, 4], [4, 2]]) { try $0[0].matmul($0[1]) },
         Case(name: "matmul batch both", shapes: [[2, 1, 3, 4], [3, 4, 2]]) { try $0[0].matmul($0[1]) },
+        Case(name: "gemm alpha beta broadcast C", shapes: [[4, 3], [5, 4], [5]]) {
+            try Variable.gemm($0[0], $0[1], $0[2], alpha: 0.5, beta: 2, transposeA: true, transposeB: true)
+        },
         Case(name: "matmul vectors", shapes: [[4], [4, 3]]) { try $0[0].matmul($0[1]) },
         Case(name: "sum mean axes", shapes: [[2, 3, 4]]) { try $0[0].sum(axes: [1]).mean(axes: [0], keepingDimensions: true) },
         Case(name: "softmax", shapes: [[3, 4]]) { try $0[0].softmax(axis: 1) },

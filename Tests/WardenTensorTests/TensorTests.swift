@@ -115,4 +115,17 @@ struct TensorTests {
         #expect(try Tensor<Float>([1, 2]).matmul(Tensor<Float>(shape: [2, 3], repeating: 1)).scalars == [3, 3, 3])
         #expect(throws: WardenError.self) { try a.matmul(a) }
     }
+
+    @Test func gemmMatchesItsComposition() throws {
+        let a = TensorTestSupport.random([4, 7], seed: 31)
+        let b = TensorTestSupport.random([5, 4], seed: 32)
+        let c = TensorTestSupport.random([5], seed: 33)
+        let fused = try Tensor.gemm(a, b, c, alpha: 0.5, beta: 2, transposeA: true, transposeB: true)
+        let composed = try Tensor.matmul(a, b, transposeA: true, transposeB: true) * 0.5 + c * 2
+        #expect(fused.shape == [7, 5])
+        #expect(TensorTestSupport.maxDifference(fused, composed) < 1e-5)
+        #expect(try Tensor.gemm(a.transposed(), a).shape == [7, 7])
+        #expect(throws: WardenError.self) { try Tensor.gemm(a, b) }
+        #expect(throws: WardenError.self) { try Tensor.gemm(a, a, Tensor<Float>([1, 2]), transposeA: true) }
+    }
 }
