@@ -202,3 +202,75 @@ package enum ConvolutionKernels {
         }
     }
 }
+
+extension ConvolutionKernels {
+    /// im2col straight into GEMM's packed-B layout: packs rows `rowStart..<rowStart+depth` and columns
+    /// `columnStart..<columnStart+columns` of the virtual patch matrix of a batch of images (row
+    /// `(c·kh + i)·kw + j`, column `image·outH·outW + oh·outW + ow`) into `nr`-wide slivers, zero-padded.
+    /// Images are `imageStride` apart; `channelOffset` selects a group's first channel.
+    package static func packPatches(
+        _ g: WindowGeometry, images: UnsafePointer<Float>, imageStride: Int, channelOffset: Int, rowStart: Int, depth: Int,
+        columnStart: Int, columns: Int, nr: Int, into packed: UnsafeMutablePointer<Float>
+    ) {
+        let spatial = g.outputHeight * g.outputWidth
+        let plane = g.height * g.width
+        let taps = g.kernelHeight * g.kernelWidth
+        var sliver = 0
+        var col0 = 0
+        while col0 < columns {
+            let width = min(nr, columns - col0)
+            let dst = packed + sliver * depth * nr
+            // Runs of columns in one image and one output row read one input row per patch row.
+            var c = 0
+            while c < width {
+                let j = columnStart + col0 + c
+                let image = j / spatial
+                let pixel = j - image * spatial
+                let oh = pixel / g.outputWidth
+                let ow = pixel - oh * g.outputWidth
+                let run = min(width - c, g.outputWidth - ow)
+                let base = images + image * imageStride + channelOffset
+                var channel = rowStart / taps
+                var ki = (rowStart - channel * taps) / g.kernelWidth
+                var kj = rowStart - channel * taps - ki * g.kernelWidth
+                for p in 0..<depth {
+                    let out = dst + p * nr + c
+                    let y = oh * g.strideHeight - g.padTop + ki * g.dilationHeight
+                    if y < 0 || y >= g.height {
+                        out.update(repeating: 0, count: run)
+                    } else {
+                        let line = base + channel * plane + y * g.width
+                        let x0 = ow * g.strideWidth - g.padLeft + kj * g.dilationWidth
+                        if g.strideWidth == 1 {
+                            let first = min(run, max(0, -x0))
+                            let last = max(first, min(run, g.width - x0))
+                            if first > 0 { out.update(repeating: 0, count: first) }
+                            if last > first { (out + first).update(from: line + x0 + first, count: last - first) }
+                            if last < run { (out + last).update(repeating: 0, count: run - last) }
+                        } else {
+                            for t in 0..<run {
+                                let x = x0 + t * g.strideWidth
+                                out[t] = x >= 0 && x < g.width ? line[x] : 0
+                            }
+                        }
+                    }
+                    kj += 1
+                    if kj == g.kernelWidth {
+                        kj = 0
+                        ki += 1
+                        if ki == g.kernelHeight {
+                            ki = 0
+                            channel += 1
+                        }
+                    }
+                }
+                c += run
+            }
+            if width < nr {
+                for p in 0..<depth { (dst + p * nr + width).update(repeating: 0, count: nr - width) }
+            }
+            sliver += 1
+            col0 += nr
+        }
+    }
+}

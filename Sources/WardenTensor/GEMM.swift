@@ -39,13 +39,40 @@ package enum GEMM {
                 bRowStride: bRowStride, bColumnStride: bColumnStride, accumulate: beta != 0, c: c, ldc: ldc)
             return
         }
+        let source = UncheckedPointer(b)
+        let packB: BPacker = { depthStart, depth, columnStart, columns, nr, packed in
+            GEMMPacking.packB(
+                depth: depth, columns: columns, b: source.pointer + depthStart * bRowStride + columnStart * bColumnStride,
+                rowStride: bRowStride, columnStride: bColumnStride, nr: nr, into: packed)
+        }
+        multiply(
+            m: m, n: n, k: k, alpha: alpha, a: a, aRowStride: aRowStride, aColumnStride: aColumnStride, packB: packB,
+            accumulate: beta != 0, c: c, ldc: ldc, kernels: kernels, threads: threads)
+    }
+
+    /// Packs the `depth × columns` block of B at `(depthStart, columnStart)` into `nr`-wide slivers
+    /// (see `GEMMPacking.packB`); lets a caller supply B without materialising it (convolution).
+    typealias BPacker = @Sendable (
+        _ depthStart: Int, _ depth: Int, _ columnStart: Int, _ columns: Int, _ nr: Int, _ packed: UnsafeMutablePointer<Float>
+    ) -> Void
+
+    /// `C (+)= alpha · A · B` with B supplied by a packer; C is overwritten unless `accumulate`.
+    static func multiply(
+        m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, aRowStride: Int, aColumnStride: Int,
+        packB: @escaping BPacker, accumulate: Bool, c: UnsafeMutablePointer<Float>, ldc: Int, kernels: KernelSet, threads: Int
+    ) {
+        guard m > 0, n > 0 else { return }
+        if k == 0 {
+            if !accumulate { for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) } }
+            return
+        }
         // Never run a kernel set the CPU lacks, whatever the caller asked for.
         let blocking = (kernels.isSupported ? kernels : .generic).gemm
         let flops = 2 * m * n * k
         let threadCount = flops < parallelThreshold ? 1 : Swift.max(1, threads)
         let job = Job(
-            m: m, n: n, k: k, alpha: alpha, a: a, aRowStride: aRowStride, aColumnStride: aColumnStride, b: b,
-            bRowStride: bRowStride, bColumnStride: bColumnStride, accumulate: beta != 0, c: c, ldc: ldc, blocking: blocking)
+            m: m, n: n, k: k, alpha: alpha, a: a, aRowStride: aRowStride, aColumnStride: aColumnStride, packB: packB,
+            accumulate: accumulate, c: c, ldc: ldc, blocking: blocking)
         if threadCount == 1 {
             job.run(rows: 0..<m, columns: 0..<n)
             return
@@ -94,7 +121,7 @@ package enum GEMM {
         // only read A and B and write disjoint rectangles of C.
         var m: Int, n: Int, k: Int, alpha: Float
         var a: UnsafePointer<Float>, aRowStride: Int, aColumnStride: Int
-        var b: UnsafePointer<Float>, bRowStride: Int, bColumnStride: Int
+        var packB: BPacker
         var accumulate: Bool
         var c: UnsafeMutablePointer<Float>, ldc: Int
         var blocking: GEMMBlocking
@@ -120,9 +147,7 @@ package enum GEMM {
                 var pc = 0
                 while pc < k {
                     let kc = Swift.min(blocking.kc, k - pc)
-                    GEMMPacking.packB(
-                        depth: kc, columns: nc, b: b + pc * bRowStride + jc * bColumnStride, rowStride: bRowStride,
-                        columnStride: bColumnStride, nr: nr, into: packedB)
+                    packB(pc, kc, jc, nc, nr, packedB)
                     let add = accumulate || pc > 0
                     var ic = rows.lowerBound
                     while ic < rows.upperBound {
@@ -139,4 +164,11 @@ package enum GEMM {
             }
         }
     }
+}
+
+/// A pointer handed to worker threads or `@Sendable` closures.
+struct UncheckedPointer<Pointee>: @unchecked Sendable {
+    // @unchecked: the owner keeps the memory alive for the call and the workers touch disjoint parts.
+    let pointer: UnsafePointer<Pointee>
+    init(_ pointer: UnsafePointer<Pointee>) { self.pointer = pointer }
 }

@@ -11,12 +11,6 @@ struct Conv2DPlan {
     var spatial: Int { geometry.outputHeight * geometry.outputWidth }
     var outputShape: [Int] { [batch, outputChannels, geometry.outputHeight, geometry.outputWidth] }
     var inputPlane: Int { geometry.height * geometry.width }
-    /// A 1×1, stride-1, unpadded convolution needs no unfolding: the input is the patch matrix.
-    var isPointwise: Bool {
-        geometry.kernelHeight == 1 && geometry.kernelWidth == 1 && geometry.strideHeight == 1 && geometry.strideWidth == 1
-            && geometry.padTop == 0 && geometry.padLeft == 0 && geometry.outputHeight == geometry.height
-            && geometry.outputWidth == geometry.width
-    }
     /// Images per GEMM, so the patch matrix stays near 1 M floats (4 MiB, within the last-level cache
     /// when the GEMM packs it again).
     var imagesPerChunk: Int { Swift.max(1, Swift.min(batch, (1 << 20) / Swift.max(1, patchSize * spatial))) }
@@ -89,8 +83,9 @@ struct Conv2DPlan {
 
 extension Tensor where Element == Float {
     /// 2-D convolution (ONNX `Conv`, cross-correlation): input `[N, C, H, W]`, weight
-    /// `[M, C/groups, kH, kW]`, optional bias `[M]`; output `[N, M, H', W']`. Unfolds patches
-    /// (im2col) and multiplies with the GEMM, several small images per multiplication.
+    /// `[M, C/groups, kH, kW]`, optional bias `[M]`; output `[N, M, H', W']`. A GEMM of the weights
+    /// with the patch matrix, whose blocks are unfolded straight from the images into the packed
+    /// layout (no im2col buffer), several small images per multiplication.
     /// - Throws: `.invalidInput` when the shapes or options do not fit.
     public func conv2d(weight: Tensor, bias: Tensor? = nil, options: Conv2DOptions = Conv2DOptions()) throws -> Tensor {
         let plan = try Conv2DPlan(input: shape, weight: weight.shape, options: options)
@@ -102,33 +97,33 @@ extension Tensor where Element == Float {
         let b = bias?.contiguous()
         let perGroup = plan.outputChannels / plan.groups
         let spatial = plan.spatial
+        let (kernels, threads) = (TensorRuntime.kernels, TensorRuntime.threads)
         return try Tensor.build(shape: plan.outputShape) { out in
             guard spatial > 0, plan.batch > 0, perGroup > 0 else { return }
             let y = out.baseAddress!
-            let chunk = plan.isPointwise ? 1 : plan.imagesPerChunk
-            let col = UnsafeMutablePointer<Float>.allocate(capacity: plan.isPointwise ? 1 : plan.patchSize * chunk * spatial)
+            // Images per multiplication, so the [perGroup, images·spatial] product stays near 2 M floats.
+            let chunk = Swift.max(1, Swift.min(plan.batch, (2 << 20) / Swift.max(1, perGroup * spatial)))
             let product = UnsafeMutablePointer<Float>.allocate(capacity: chunk > 1 ? perGroup * chunk * spatial : 1)
-            defer {
-                col.deallocate()
-                product.deallocate()
-            }
+            defer { product.deallocate() }
+            let imageStride = plan.channels * plan.inputPlane
             var first = 0
             while first < plan.batch {
                 let count = Swift.min(chunk, plan.batch - first)
                 for g in 0..<plan.groups {
-                    let weights = w.pointer + g * perGroup * plan.patchSize
-                    let patches: UnsafePointer<Float>
-                    if plan.isPointwise {
-                        patches = UnsafePointer(x.pointer + (first * plan.channels + g * plan.geometry.channels) * plan.inputPlane)
-                    } else {
-                        plan.unfold(x.pointer, first: first, count: count, group: g, into: col)
-                        patches = UnsafePointer(col)
+                    let images = UncheckedPointer(UnsafePointer(x.pointer + first * imageStride))
+                    let geometry = plan.geometry
+                    let channelOffset = g * plan.geometry.channels * plan.inputPlane
+                    let packer: GEMM.BPacker = { depthStart, depth, columnStart, columns, nr, packed in
+                        ConvolutionKernels.packPatches(
+                            geometry, images: images.pointer, imageStride: imageStride, channelOffset: channelOffset,
+                            rowStart: depthStart, depth: depth, columnStart: columnStart, columns: columns, nr: nr, into: packed)
                     }
                     let direct = count == 1
                     let target = direct ? y + (first * plan.outputChannels + g * perGroup) * spatial : product
                     GEMM.multiply(
-                        m: perGroup, n: count * spatial, k: plan.patchSize, a: weights, aRowStride: plan.patchSize, aColumnStride: 1,
-                        b: patches, bRowStride: count * spatial, bColumnStride: 1, c: target, ldc: count * spatial)
+                        m: perGroup, n: count * spatial, k: plan.patchSize, alpha: 1, a: w.pointer + g * perGroup * plan.patchSize,
+                        aRowStride: plan.patchSize, aColumnStride: 1, packB: packer, accumulate: false, c: target,
+                        ldc: count * spatial, kernels: kernels, threads: threads)
                     if !direct {
                         // product is [perGroup, count, spatial]; the output wants [count, M, spatial].
                         for i in 0..<count {
@@ -142,13 +137,9 @@ extension Tensor where Element == Float {
                 first += count
             }
             if let b {
-                for n in 0..<plan.batch {
-                    for m in 0..<plan.outputChannels {
-                        let plane = y + (n * plan.outputChannels + m) * spatial
-                        let shift = b.pointer[m]
-                        for s in 0..<spatial { plane[s] += shift }
-                    }
-                }
+                ReductionKernels.channelAffine(
+                    batch: plan.batch, channels: plan.outputChannels, inner: spatial, x: y, scale: [Float](repeating: 1, count: plan.outputChannels),
+                    shift: b.pointer, out: y)
             }
         }
     }
