@@ -43,7 +43,11 @@ let package = Package(
         .target(name: "WardenSBOM", dependencies: ["WardenCore", "WardenCrypto"]),
         // The system's zlib, libbz2 and liblzma (zlib1g-dev, libbz2-dev, liblzma-dev).
         .systemLibrary(name: "CCompression", path: "Sources/CCompression"),
-        .target(name: "WardenFormats", dependencies: ["WardenCore", "CCompression"]),
+        // WardenFormats holds the generated ONNX protobuf code (Sources/WardenFormats/ONNX/onnx.pb.swift).
+        .target(
+            name: "WardenFormats",
+            dependencies: ["WardenCore", "CCompression", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+        ),
         .target(name: "WardenScan", dependencies: ["WardenCore", "WardenFormats"]),
         // Per-ISA compute kernels: each is compiled for its CPU and chosen at run time from the CPU's
         // flags, so nothing else may live in these targets (an AVX-512 instruction elsewhere is a SIGILL).
@@ -58,10 +62,7 @@ let package = Package(
         ),
         .target(
             name: "WardenModels",
-            dependencies: [
-                "WardenCore", "WardenFormats", "WardenTensor",
-                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
-            ]
+            dependencies: ["WardenCore", "WardenFormats", "WardenTensor"]
         ),
         .target(name: "WardenData", dependencies: ["WardenCore", "WardenCrypto", "WardenFormats"]),
         .target(name: "WardenRegistry", dependencies: ["WardenCore", "WardenCrypto", "WardenScan"]),
@@ -95,7 +96,7 @@ let package = Package(
         .testTarget(name: "WardenFormatsTests", dependencies: ["WardenFormats", "WardenTesting"]),
         .testTarget(name: "WardenScanTests", dependencies: ["WardenScan", "WardenTesting"]),
         .testTarget(name: "WardenTensorTests", dependencies: ["WardenTensor", "WardenTesting"]),
-        .testTarget(name: "WardenModelsTests", dependencies: ["WardenModels", "WardenTesting"]),
+        .testTarget(name: "WardenModelsTests", dependencies: ["WardenModels", "WardenFormats", "WardenTesting"]),
         .testTarget(name: "WardenDataTests", dependencies: ["WardenData", "WardenTesting"]),
         .testTarget(
             name: "WardenRegistryTests",

@@ -7,12 +7,13 @@ import WardenTensor
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure the tensor engine: GEMM and convolution GFLOP/s, MLP training-step throughput.",
+        abstract: "Measure the tensor engine: GEMM and convolution GFLOP/s, MLP training and ONNX inference throughput.",
         discussion: """
             gemm: C = A·B with N×N matrices (--size, default 1024). conv: a 3×3, 64→64-channel, \
             padding-1 convolution on --batch (default 16) images of --size² (default 32) pixels. mlp: one \
             training step (forward, backward, Adam update) of a --size→256→128→10 ReLU MLP (default 784 \
-            inputs) on --batch (default 256) rows; --inference times the forward pass alone.
+            inputs) on --batch (default 256) rows; --inference times the forward pass alone. onnx: one \
+            inference of --model on --batch (default 1) random rows in 0..<1.
 
             Each figure is the best of several timed runs after a warm-up (at least --min-time seconds \
             in all). Kernels: WARDEN_KERNELS=generic|avx2|avx512 (default: the best this CPU has); \
@@ -22,17 +23,19 @@ struct BenchCommand: ParsableCommand {
               warden bench gemm --size 2048 --threads 2 --json
               WARDEN_KERNELS=avx2 warden bench gemm --size 1024 --threads 1
               warden bench mlp --batch 256
+              warden bench onnx --model model.onnx --batch 256 --json
             """
     )
 
     enum Workload: String, ExpressibleByArgument, CaseIterable {
-        case gemm, conv, mlp
+        case gemm, conv, mlp, onnx
     }
 
     @Argument(help: "What to measure: \(Workload.allCases.map(\.rawValue).joined(separator: ", ")).") var workload: Workload
     @Option(help: "Matrix size (gemm), image size (conv) or input features (mlp).") var size: Int?
     @Option(help: "Images (conv) or rows (mlp) per batch.") var batch: Int?
     @Option(help: "Threads per operation (default: all cores).") var threads: Int?
+    @Option(help: "onnx: the model to run (its first input gets --batch random rows, default 1).") var model: String?
     @Option(help: "Keep timing for at least this many seconds.") var minTime: Double = 1
     @Flag(help: "mlp: time inference (forward pass) instead of a training step.") var inference = false
     @Flag(help: "Print machine-readable JSON on stdout instead of text.") var json = false
@@ -53,6 +56,7 @@ struct BenchCommand: ParsableCommand {
             case .gemm: try measureGEMM(into: &result)
             case .conv: try measureConvolution(into: &result)
             case .mlp: try measureMLP(into: &result)
+            case .onnx: try measureONNX(into: &result)
             }
         }
         if json {

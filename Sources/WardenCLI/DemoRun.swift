@@ -70,6 +70,7 @@ final class DemoRun {
         step("data-protection") {
             try DemoRun.protectData(root: root, artefacts: &artefacts)
         }
+        step("train") { try DemoRun.trainModel(root: root, artefacts: &artefacts) }
         step("model") {
             guard let signingKey else { throw WardenError.internalError("no key") }
             // The model is built in-process (the native trainer will take this place) and the build

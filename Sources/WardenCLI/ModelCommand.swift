@@ -14,7 +14,7 @@ struct ModelCommand: AsyncParsableCommand {
               warden model sign my-model --key keys/private.pem
               warden model verify my-model --key keys/public.pem --signature my-model.sig
             """,
-        subcommands: [ModelScanCommand.self, Sign.self, Verify.self, ModelSBOMCommand.self]
+        subcommands: [ModelScanCommand.self, Sign.self, Verify.self, ModelSBOMCommand.self, ModelInspectCommand.self, ModelRunCommand.self]
     )
 }
 

@@ -18,6 +18,7 @@ public struct Warden: AsyncParsableCommand {
               warden keys generate --type p256 --out keys
               warden model sign my-model --key keys/private.pem
               warden model verify my-model --key keys/public.pem --signature my-model.sig
+              warden train --data train.csv --label label --model mlp:128,64 --out model.onnx
             """,
         version: version,
         subcommands: [
@@ -30,6 +31,9 @@ public struct Warden: AsyncParsableCommand {
             AttestationCommand.self,
             ServeCommand.self,
             BenchCommand.self,
+            TrainCommand.self,
+            PredictCommand.self,
+            EvalCommand.self,
         ]
     )
 

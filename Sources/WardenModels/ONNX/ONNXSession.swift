@@ -1,0 +1,209 @@
+import WardenCore
+import WardenTensor
+
+/// Runs and differentiates an ``ONNXModel``.
+///
+/// Building a session compiles every node (attributes parsed and checked, operators looked up), so an
+/// unsupported operator or a bad attribute is an error before anything runs, naming the node. A
+/// session is immutable and can run from several tasks at once. Float values flow as ``Variable``s:
+/// inference records nothing, and ``gradients(of:feeds:seed:withRespectTo:)`` or
+/// ``differentiableRun(_:feeds:parameters:)`` differentiate the same graph with respect to inputs and
+/// initialisers.
+public final class ONNXSession: Sendable {
+    struct Step: Sendable {
+        var node: ONNXNode
+        var kernel: ONNXKernel
+        /// Slot of each input (`nil` for an omitted optional input).
+        var inputs: [Int?]
+        /// Slot of each output (`nil` for an output nobody named).
+        var outputs: [Int?]
+        /// Slots no later step reads, freed after this one.
+        var frees: [Int]
+    }
+
+    public let model: ONNXModel
+    let steps: [Step]
+    let slotCount: Int
+    let inputSlots: [(info: ONNXValueInfo, slot: Int)]
+    let initializerSlots: [(name: String, slot: Int)]
+    let outputSlots: [(name: String, slot: Int)]
+
+    /// Compiles every node of `model`.
+    /// - Throws: `.unsupported` naming the operator and the node for an operator Warden does not run,
+    ///   `.invalidInput` naming the node for a bad attribute.
+    public init(model: ONNXModel) throws {
+        self.model = model
+        var slots: [String: Int] = [:]
+        func slot(_ name: String) -> Int {
+            if let existing = slots[name] { return existing }
+            slots[name] = slots.count
+            return slots.count - 1
+        }
+        inputSlots = model.inputs.map { ($0, slot($0.name)) }
+        initializerSlots = model.initializers.keys.sorted().map { ($0, slot($0)) }
+        var steps: [Step] = []
+        for node in model.nodes {
+            let kernel = try ONNXOperators.kernel(for: node, model: model)
+            steps.append(Step(
+                node: node, kernel: kernel, inputs: node.inputs.map { $0.isEmpty ? nil : slot($0) },
+                outputs: node.outputs.map { $0.isEmpty ? nil : slot($0) }, frees: []))
+        }
+        outputSlots = model.outputs.map { ($0.name, slot($0.name)) }
+        // Free each value after its last reader, except the graph's outputs.
+        let kept = Set(outputSlots.map(\.slot))
+        var lastReader: [Int: Int] = [:]
+        for (index, step) in steps.enumerated() {
+            for case let input? in step.inputs { lastReader[input] = index }
+        }
+        for (slot, index) in lastReader where !kept.contains(slot) { steps[index].frees.append(slot) }
+        self.steps = steps
+        slotCount = slots.count
+    }
+
+    /// Whether every node's operator is one Warden runs (without building a session).
+    public static func unsupportedNodes(in model: ONNXModel) -> [ONNXNode] {
+        model.nodes.filter { !ONNXOperators.isSupported($0, model: model) }
+    }
+
+    /// Runs the model on named inputs.
+    /// - Returns: every graph output by name.
+    /// - Throws: `.invalidInput` for a missing, unknown or mis-shaped input, or a node that fails on
+    ///   these values (the error names the node).
+    public func run(_ feeds: [String: ONNXValue]) throws -> [String: ONNXValue] {
+        var values = try execute(feeds: feeds.mapValues { ONNXRuntimeValue($0) }, parameters: [:], keepAll: false)
+        var result: [String: ONNXValue] = [:]
+        for (name, slot) in outputSlots {
+            guard let value = values[slot] else { throw WardenError.internalError("Output '\(name)' was not computed") }
+            result[name] = value.value
+            values[slot] = nil
+        }
+        return result
+    }
+
+    /// Runs a model with exactly one input on a float tensor.
+    /// - Throws: as ``run(_:)``, and `.invalidInput` when the model has more than one input.
+    public func run(_ input: Tensor<Float>) throws -> [String: ONNXValue] {
+        guard inputSlots.count == 1 else {
+            throw WardenError.invalidInput("'\(model.source)' has \(inputSlots.count) inputs (\(inputSlots.map(\.info.name).joined(separator: ", "))); name them")
+        }
+        return try run([inputSlots[0].info.name: ONNXValue(input)])
+    }
+
+    /// Runs the model with float inputs (and, optionally, initialisers) given as variables, returning
+    /// the float outputs as variables: build a loss on them and ask it for gradients.
+    /// - Parameters:
+    ///   - variables: float inputs as variables (make the ones you differentiate with respect to
+    ///     `requiresGradient: true`).
+    ///   - feeds: other inputs (integer inputs, or floats you do not differentiate).
+    ///   - parameters: initialisers to replace by these variables (same shapes), to differentiate
+    ///     with respect to weights.
+    /// - Throws: as ``run(_:)``, and `.invalidInput` for a parameter that is not a float initialiser of that shape.
+    public func differentiableRun(
+        _ variables: [String: Variable], feeds: [String: ONNXValue] = [:], parameters: [String: Variable] = [:]
+    ) throws -> [String: Variable] {
+        var all = feeds.mapValues { ONNXRuntimeValue($0) }
+        for (name, variable) in variables { all[name] = .float(variable) }
+        let values = try execute(feeds: all, parameters: parameters, keepAll: true)
+        var result: [String: Variable] = [:]
+        for (name, slot) in outputSlots {
+            if case .float(let variable)? = values[slot] { result[name] = variable }
+        }
+        return result
+    }
+
+    /// The gradients of a float output with respect to float inputs and initialisers. For a
+    /// non-scalar output the gradient is of `sum(seed ⊙ output)` (`seed` defaults to ones).
+    /// - Parameters:
+    ///   - output: the graph output to differentiate (default: the first).
+    ///   - withRespectTo: names of float graph inputs and float initialisers.
+    /// - Returns: the outputs of the run and each gradient by name.
+    /// - Throws: `.invalidInput` for an unknown name, a non-float output or input, or a seed of the wrong shape.
+    public func gradients(
+        of output: String? = nil, feeds: [String: ONNXValue], seed: Tensor<Float>? = nil, withRespectTo names: [String]
+    ) throws -> (outputs: [String: ONNXValue], gradients: [String: Tensor<Float>]) {
+        let target = output ?? outputSlots.first?.name ?? ""
+        guard outputSlots.contains(where: { $0.name == target }) else {
+            throw WardenError.invalidInput("'\(model.source)' has no output named '\(target)'")
+        }
+        var variables: [String: Variable] = [:]
+        var parameters: [String: Variable] = [:]
+        var others = feeds
+        for name in names {
+            if let feed = feeds[name] {
+                guard let tensor = feed.floatTensor else { throw WardenError.invalidInput("Input '\(name)' is \(feed.elementType); only float inputs have gradients") }
+                variables[name] = Variable(tensor, requiresGradient: true)
+                others[name] = nil
+            } else if let initializer = model.initializers[name] {
+                guard let tensor = initializer.floatTensor else {
+                    throw WardenError.invalidInput("Initialiser '\(name)' is \(initializer.elementType); only float initialisers have gradients")
+                }
+                parameters[name] = Variable(tensor, requiresGradient: true)
+            } else {
+                throw WardenError.invalidInput("'\(name)' is neither an input fed to '\(model.source)' nor one of its initialisers")
+            }
+        }
+        var all = others.mapValues { ONNXRuntimeValue($0) }
+        for (name, variable) in variables { all[name] = .float(variable) }
+        let values = try execute(feeds: all, parameters: parameters, keepAll: true)
+        var outputs: [String: ONNXValue] = [:]
+        for (name, slot) in outputSlots { if let value = values[slot] { outputs[name] = value.value } }
+        guard let slot = outputSlots.first(where: { $0.name == target })?.slot, case .float(let result)? = values[slot] else {
+            throw WardenError.invalidInput("Output '\(target)' of '\(model.source)' is not float; it has no gradient")
+        }
+        let leaves = names.map { variables[$0] ?? parameters[$0]! }
+        let start = try seed ?? Tensor<Float>.ones(result.shape)
+        let gradients = try result.gradients(withRespectTo: leaves, seed: start)
+        return (outputs, Dictionary(uniqueKeysWithValues: zip(names, gradients)))
+    }
+
+    /// Runs every step, returning the slots (all of them when `keepAll`, else the outputs).
+    func execute(feeds: [String: ONNXRuntimeValue], parameters: [String: Variable], keepAll: Bool) throws -> [ONNXRuntimeValue?] {
+        var values = [ONNXRuntimeValue?](repeating: nil, count: slotCount)
+        for (info, slot) in inputSlots {
+            guard let feed = feeds[info.name] else {
+                throw WardenError.invalidInput("'\(model.source)' needs the input '\(info.name)' (\(info.typeDescription))")
+            }
+            if let type = info.elementType, type != feed.elementType {
+                throw WardenError.invalidInput("Input '\(info.name)' of '\(model.source)' must be \(type), got \(feed.elementType)")
+            }
+            guard info.accepts(feed.shape) else {
+                throw WardenError.invalidInput("Input '\(info.name)' of '\(model.source)' must have shape \(info.typeDescription), got \(feed.shape)")
+            }
+            values[slot] = feed
+        }
+        for name in feeds.keys where !inputSlots.contains(where: { $0.info.name == name }) {
+            throw WardenError.invalidInput("'\(model.source)' has no input named '\(name)' (inputs: \(inputSlots.map(\.info.name).joined(separator: ", ")))")
+        }
+        for (name, slot) in initializerSlots {
+            if let parameter = parameters[name] {
+                guard let initial = model.initializers[name], initial.elementType == .float, initial.shape == parameter.shape else {
+                    throw WardenError.invalidInput("'\(name)' is not a float initialiser of shape \(parameter.shape) in '\(model.source)'")
+                }
+                values[slot] = .float(parameter)
+            } else if let value = model.initializers[name] {
+                values[slot] = ONNXRuntimeValue(value)
+            }
+        }
+        for name in parameters.keys where model.initializers[name] == nil {
+            throw WardenError.invalidInput("'\(model.source)' has no initialiser named '\(name)'")
+        }
+        for step in steps {
+            let inputs = step.inputs.map { slot in slot.flatMap { values[$0] } }
+            let produced: [ONNXRuntimeValue]
+            do {
+                produced = try step.kernel.run(ONNXKernelInputs(node: step.node, values: inputs))
+            } catch let error as WardenError where !error.message.hasPrefix("Node ") {
+                throw WardenError(code: error.code, message: "Node \(step.node.label): \(error.message)", cause: error)
+            }
+            for (index, slot) in step.outputs.enumerated() {
+                guard let slot else { continue }
+                guard index < produced.count else {
+                    throw WardenError.unsupported("Node \(step.node.label): output \(index) ('\(step.node.outputs[index])') is not produced by Warden's \(step.node.opType)")
+                }
+                values[slot] = produced[index]
+            }
+            if !keepAll { for slot in step.frees { values[slot] = nil } }
+        }
+        return values
+    }
+}
