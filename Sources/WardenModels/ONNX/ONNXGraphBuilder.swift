@@ -105,15 +105,12 @@ package struct ONNXGraphBuilder {
         tensor.name = name
         tensor.dims = value.shape.map(Int64.init)
         tensor.dataType = value.elementType.code
-        func raw<T: TensorElement>(_ t: Tensor<T>) -> Data {
-            t.withUnsafeBufferPointer { Data(buffer: $0) }
-        }
         switch value.storage {
-        case .float(let t): tensor.rawData = raw(t)
-        case .int64(let t): tensor.rawData = raw(t)
-        case .int32(let t): tensor.rawData = raw(t)
-        case .uint8(let t): tensor.rawData = raw(t)
-        case .bool(let t): tensor.rawData = Data(t.scalars.map { $0 ? 1 : 0 })
+        case .float(let t): tensor.rawData = Data(t.littleEndianBytes)
+        case .int64(let t): tensor.rawData = Data(t.littleEndianBytes)
+        case .int32(let t): tensor.rawData = Data(t.littleEndianBytes)
+        case .uint8(let t): tensor.rawData = Data(t.littleEndianBytes)
+        case .bool(let t): tensor.rawData = Data(t.littleEndianBytes)
         }
         return tensor
     }

@@ -92,55 +92,11 @@ extension ONNXOperators {
         let transA = try node.int("transA", default: 0) != 0, transB = try node.int("transB", default: 0) != 0
         return .single { inputs in
             let a = try inputs.float(0), b = try inputs.float(1), c = try inputs.optionalFloat(2)
-            guard a.value.rank == 2, b.value.rank == 2 else {
-                throw inputs.error("Gemm needs matrices, got \(a.shape) and \(b.shape)")
-            }
-            let (m, k) = transA ? (a.shape[1], a.shape[0]) : (a.shape[0], a.shape[1])
-            let (k2, n) = transB ? (b.shape[1], b.shape[0]) : (b.shape[0], b.shape[1])
-            guard k == k2 else { throw inputs.error("inner dimensions differ: \(a.shape)\(transA ? "ᵀ" : "") × \(b.shape)\(transB ? "ᵀ" : "")") }
-            if let c { _ = try c.value.broadcast(to: [m, n]) }
             if !a.requiresGradient && !b.requiresGradient && !(c?.requiresGradient ?? false) {
-                return .float(Variable(try fusedGemm(a.value, b.value, c?.value, m: m, n: n, k: k, alpha: alpha, beta: beta, transA: transA, transB: transB)))
+                // Inference: C seeds the output and the product accumulates onto it in one pass.
+                return .float(Variable(try Tensor.gemm(a.value, b.value, c?.value, alpha: alpha, beta: beta, transposeA: transA, transposeB: transB)))
             }
-            var product = try Variable.matmul(a, b, transposeA: transA, transposeB: transB)
-            if alpha != 1 { product = product * alpha }
-            guard let c, beta != 0 else { return .float(product) }
-            return .float(try product + (beta == 1 ? c : c * beta))
-        }
-    }
-
-    /// `alpha·op(A)·op(B) + beta·C` in one GEMM call, C broadcast into the output first.
-    static func fusedGemm(
-        _ a: Tensor<Float>, _ b: Tensor<Float>, _ c: Tensor<Float>?, m: Int, n: Int, k: Int, alpha: Float, beta: Float, transA: Bool,
-        transB: Bool
-    ) throws -> Tensor<Float> {
-        let bias: Tensor<Float>? = try c.map { beta == 1 ? try $0.broadcast(to: [m, n]) : try ($0 * beta).broadcast(to: [m, n]) }
-        return try Tensor<Float>.build(shape: [m, n]) { out in
-            guard m > 0, n > 0 else { return }
-            let base = out.baseAddress!
-            if let bias {
-                if bias.strides == [0, 1] {
-                    // A row vector: copy it into each row.
-                    let row = try bias.sliced(axis: 0, start: 0, end: 1).contiguous()
-                    row.withUnsafeBufferPointer { source in
-                        for i in 0..<m { (base + i * n).update(from: source.baseAddress!, count: n) }
-                    }
-                } else {
-                    bias.withUnsafeBufferPointer { source in base.update(from: source.baseAddress!, count: m * n) }
-                }
-            }
-            guard k > 0 else {
-                if bias == nil { base.update(repeating: 0, count: m * n) }
-                return
-            }
-            a.withUnsafeBufferPointer { pa in
-                b.withUnsafeBufferPointer { pb in
-                    GEMM.multiply(
-                        m: m, n: n, k: k, alpha: alpha, a: pa.baseAddress!, aRowStride: transA ? 1 : k, aColumnStride: transA ? m : 1,
-                        b: pb.baseAddress!, bRowStride: transB ? 1 : n, bColumnStride: transB ? k : 1, beta: bias == nil ? 0 : 1,
-                        c: base, ldc: n)
-                }
-            }
+            return .float(try Variable.gemm(a, b, c, alpha: alpha, beta: beta, transposeA: transA, transposeB: transB))
         }
     }
 

@@ -39,11 +39,7 @@ struct ONNXTensorDecoder {
             guard bytes.count == count * size else {
                 throw WardenError.invalidInput("\(label) has shape \(shape) of \(type) (\(count * size) bytes) but \(bytes.count) bytes of data")
             }
-            return try Tensor<T>.build(shape: shape) { out in
-                bytes.withUnsafeBytes { source in
-                    if count > 0 { UnsafeMutableRawPointer(out.baseAddress!).copyMemory(from: source.baseAddress!, byteCount: count * size) }
-                }
-            }
+            return try Tensor<T>(shape: shape, littleEndianBytes: bytes)
         }
         switch type {
         case .float:
@@ -63,10 +59,7 @@ struct ONNXTensorDecoder {
             try check(proto.int32Data.count)
             return ONNXValue(try Tensor(shape: shape, scalars: proto.int32Data.map { UInt8(truncatingIfNeeded: $0) }))
         case .bool:
-            if let raw {
-                let bytes = try fromRaw(raw, as: UInt8.self)
-                return ONNXValue(try Tensor(shape: shape, scalars: bytes.scalars.map { $0 != 0 }))
-            }
+            if let raw { return ONNXValue(try fromRaw(raw, as: Bool.self)) }
             try check(proto.int32Data.count)
             return ONNXValue(try Tensor(shape: shape, scalars: proto.int32Data.map { $0 != 0 }))
         case .int8:
