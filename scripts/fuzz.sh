@@ -14,8 +14,9 @@ if [ ! -d "$work/seeds/malicious" ]; then
     echo "== writing the seed corpus"
     WARDEN_SCAN_CORPUS_OUT="$PWD/$work/seeds" swift test --filter writeCorpus >/dev/null 2>&1 || { echo "FAIL writing seeds"; exit 2; }
 fi
-echo "== building Fuzz/ (release, -sanitize=fuzzer,address)"
-swift build -c release --package-path Fuzz --scratch-path "$work/build" 2>&1 | tail -3
+echo "== building Fuzz/ (release, -sanitize=fuzzer,address on every Swift module)"
+swift build -c release --package-path Fuzz --scratch-path "$work/build" --product WardenFuzz \
+    -Xswiftc -sanitize=fuzzer,address 2>&1 | tail -3
 bin="$work/build/release/WardenFuzz"
 [ -x "$bin" ] || { echo "FAIL no fuzz binary"; exit 2; }
 status=0

@@ -91,6 +91,9 @@ public struct PickleMachine {
         case 0x95:  // FRAME
             break
         case 0x28:  // MARK
+            guard marks.count < options.limits.maxStack else {
+                throw fail(.limit, "more than \(options.limits.maxStack) open MARKs", op.offset)
+            }
             marks.append(stack.count)
         case 0x30:  // POP
             if stack.count > (marks.last ?? 0) { stack.removeLast() } else { _ = try popMark(name) }
@@ -439,8 +442,21 @@ public struct PickleMachine {
 
     // MARK: - Describing values
 
-    private func describe(_ value: PickleValue, depth: Int = 0) -> String {
-        guard depth < 4 else { return "…" }
+    /// A short description of a value: nesting and length are bounded, so describing a hostile
+    /// value costs little whatever its shape.
+    private func describe(_ value: PickleValue) -> String {
+        var budget = 160
+        return describe(value, depth: 0, budget: &budget)
+    }
+
+    private func describe(_ value: PickleValue, depth: Int, budget: inout Int) -> String {
+        guard depth < 4, budget > 0 else { return "…" }
+        let text = describeOne(value, depth: depth, budget: &budget)
+        budget -= text.utf8.count
+        return text
+    }
+
+    private func describeOne(_ value: PickleValue, depth: Int, budget: inout Int) -> String {
         switch value {
         case .none: return "None"
         case .bool(let b): return b ? "True" : "False"
@@ -451,7 +467,9 @@ public struct PickleMachine {
         case .bytes(let count, _, _): return "<\(count) bytes>"
         case .global(let g): return g.qualifiedName
         case .tuple(let items, let count, _):
-            let inner = items.prefix(6).map { describe($0, depth: depth + 1) }.joined(separator: ", ")
+            var parts: [String] = []
+            for item in items.prefix(6) { parts.append(describe(item, depth: depth + 1, budget: &budget)) }
+            let inner = parts.joined(separator: ", ")
             return "(" + inner + (count > 6 ? ", …" : count == 1 ? "," : "") + ")"
         case .object(let id):
             let object = objects[id]
@@ -460,7 +478,8 @@ public struct PickleMachine {
             case .dict: return "{\(object.count) entries}"
             case .set, .frozenset: return "{set of \(object.count)}"
             case .instance(let callee, let arguments, _):
-                return "result of \(describe(callee, depth: depth + 1))\(describe(arguments, depth: depth + 1))"
+                let calleeText = describe(callee, depth: depth + 1, budget: &budget)
+                return "result of \(calleeText)\(describe(arguments, depth: depth + 1, budget: &budget))"
             }
         case .persistent: return "<persistent id>"
         case .buffer: return "<out-of-band buffer>"

@@ -73,6 +73,28 @@ struct HostileInputTests {
         #expect(!scanner.scan(bytes: writer.bytes, name: "memo.pkl").findings.contains { $0.severity >= .high })
     }
 
+    @Test func openMarksAndCallChainsStayBounded() {
+        var limits = PickleMachine.Limits()
+        limits.maxStack = 1_000
+        var marks = PickleWriter(protocol: 4)
+        for _ in 0..<5_000 { marks.mark() }
+        var reader = PickleReader(source: MemorySource(name: "marks", bytes: marks.bytes))
+        #expect(PickleMachine.analyse(&reader, options: PickleMachine.Options(limits: limits)).anomalies.contains { $0.kind == .limit })
+        // 20 000 chained calls of computed callables, each with nested arguments: descriptions stay short.
+        var chain = PickleWriter(protocol: 4)
+        chain.stackGlobal("warden_test", "f")
+        for _ in 0..<20_000 {
+            chain.mark(); chain.get(0); chain.mark(); chain.int(1); chain.tuple(); chain.tuple()
+            chain.reduce()
+        }
+        chain.stop()
+        var bytes = chain.bytes
+        bytes.insert(0x94, at: bytes.firstIndex(of: 0x93)! + 1)  // MEMOIZE the global as memo 0
+        let file = scanner.scan(bytes: bytes, name: "chain.pkl")
+        #expect(file.findings.count <= 501)
+        #expect(file.findings.allSatisfy { ($0.construct?.count ?? 0) < 400 })
+    }
+
     @Test func memberNamesAreNeverUsedAsPaths() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
