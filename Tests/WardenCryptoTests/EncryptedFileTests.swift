@@ -51,6 +51,21 @@ struct EncryptedFileTests {
         #expect(try decrypt(path, folder: folder, keyring: keyring) == plain)
     }
 
+    /// 64 KiB (the default), and 1 MiB chunks, which come two to a batch.
+    @Test(arguments: [UInt8(16), 20])
+    func roundTripsOtherChunkSizes(_ log2: UInt8) throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let keyring = try Keyring.create(at: folder.url("keys"))
+        let size = 3 << Int(log2) + 5  // three full chunks and a short one: two batches at 2^20
+        let plain = (0..<size).map { UInt8(truncatingIfNeeded: $0 >> 5 ^ $0 &* 7) }
+        let input = try folder.write("p", plain)
+        let summary = try EncryptedFile.encrypt(input, to: folder.url("p.wenc"), keyring: keyring, chunkSizeLog2: log2)
+        #expect(summary.chunks == 4)
+        #expect(try EncryptedFile.header(of: folder.url("p.wenc")).chunkSize == 1 << Int(log2))
+        #expect(try decrypt(folder.url("p.wenc"), folder: folder, keyring: keyring) == plain)
+    }
+
     @Test func sameInputEncryptsDifferentlyEachTime() throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }

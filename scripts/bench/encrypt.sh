@@ -2,7 +2,8 @@
 # `warden data encrypt|decrypt` against age (Debian package, X25519 recipient) on the same 1 GiB
 # file, side by side: the runs alternate (warden, age, warden, age, …) so a load that comes and goes
 # on a shared machine hits both alike; page cache warm; each output is removed before its run.
-# Prints median seconds, GiB/s and the speed-up over age, and the load average before and after.
+# Prints median and minimum seconds, GiB/s and the speed-up over age, the CPU seconds (user +
+# system) each used, and the load average before and after.
 # Usage: [BENCH_DIR=DIR] [WARDEN=path/to/warden] scripts/bench/encrypt.sh [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -42,14 +43,19 @@ ops = {
 }
 load_before = os.getloadavg()
 times = {(op, name): [] for op, cmds in ops.items() for name, _, _ in cmds}
+cpu = {key: [] for key in times}  # user + system seconds of the child: what the load does not change
 for op, cmds in ops.items():
     for _ in range(runs):
         for name, output, argv in cmds:
             if os.path.exists(output):
                 os.unlink(output)
             start = time.perf_counter()
-            subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
+            child = subprocess.Popen(argv, stdout=subprocess.DEVNULL)
+            _, status, usage = os.wait4(child.pid, 0)
             times[(op, name)].append(time.perf_counter() - start)
+            cpu[(op, name)].append(usage.ru_utime + usage.ru_stime)
+            if status != 0:
+                sys.exit(f"{name} failed ({status})")
 load_after = os.getloadavg()
 for out in ("w.out", "a.out"):
     if open(src, "rb").read(1 << 20) != open(f"{e}/{out}", "rb").read(1 << 20):
@@ -60,12 +66,12 @@ for f in ("w2.wenc", "a2.age", "w.out", "a.out"):
     if os.path.exists(f"{e}/{f}"):
         os.unlink(f"{e}/{f}")
 print(f"load average before {load_before[0]:.1f}, after {load_after[0]:.1f}; {runs} alternating runs each")
-print("| operation (1 GiB) | command | median s | min s | GiB/s (median) | speed-up vs age (median) |")
-print("|---|---|---|---|---|---|")
+print("| operation (1 GiB) | command | median s | min s | GiB/s (median) | speed-up vs age (median) | CPU s (median) |")
+print("|---|---|---|---|---|---|---|")
 for op, cmds in ops.items():
     base = statistics.median(times[(op, cmds[1][0])])
     for name, _, _ in cmds:
         t = times[(op, name)]
         m = statistics.median(t)
-        print(f"| {op} | {name} | {m:.3f} | {min(t):.3f} | {1 / m:.2f} | {base / m:.2f}× |")
+        print(f"| {op} | {name} | {m:.3f} | {min(t):.3f} | {1 / m:.2f} | {base / m:.2f}× | {statistics.median(cpu[(op, name)]):.2f} |")
 PY

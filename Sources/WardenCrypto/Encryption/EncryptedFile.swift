@@ -42,7 +42,9 @@ public enum EncryptedFile {
     /// The default chunk size: 64 KiB, as age uses.
     public static let defaultChunkSizeLog2: UInt8 = 16
     static let tagSize = 16
-    static let chunksPerBatch = 32
+    /// Chunks handled together: 2 MiB of them, at least 2 (so both cores work) — a hostile header's
+    /// 16 MiB chunks cost 3 batches × 32 MiB, not 3 × 512 MiB.
+    static func chunksPerBatch(_ chunkSize: Int) -> Int { max(2, min(32, (2 << 20) / chunkSize)) }
 
     /// Encrypts `input` to `output` with a fresh data key wrapped by `keyring`'s current key.
     ///
@@ -75,6 +77,7 @@ public enum EncryptedFile {
         var hasher = digest ? SHA256() : nil
         let temp = try FileIO.temporaryFile(in: FileIO.parentDirectory(of: output), name: FileIO.lastComponent(of: output))
         let sink = WritebackOutput(temp)
+        let chunksPerBatch = chunksPerBatch(chunkSize)
         let writer = WriteBehind(capacity: sealedSize * chunksPerBatch) { try sink.write($0) }
         do {
             try header.bytes.withUnsafeBytes { try sink.write($0) }
@@ -152,6 +155,7 @@ public enum EncryptedFile {
         var hasher = digest ? SHA256() : nil
         let temp = try FileIO.temporaryFile(in: FileIO.parentDirectory(of: output), name: FileIO.lastComponent(of: output))
         let sink = WritebackOutput(temp)
+        let chunksPerBatch = chunksPerBatch(chunkSize)
         let writer = WriteBehind(capacity: chunkSize * chunksPerBatch) { try sink.write($0) }
         let tags = UnsafeMutableRawBufferPointer.allocate(byteCount: tagSize * chunksPerBatch, alignment: 16)
         defer { tags.deallocate() }
