@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `warden data encrypt|decrypt` against age (Debian package, X25519 recipient) on the same 1 GiB
-# file, side by side: the runs alternate (warden, age, warden, age, …) so a load that comes and goes
-# on a shared machine hits both alike; page cache warm; each output is removed before its run.
+# file, side by side: the runs alternate (warden, age, age + sync, warden, …) so a load that comes
+# and goes on a shared machine hits all alike; page cache warm; each output is removed before its
+# run. Warden fsyncs its output before renaming it into place; age does not, so age is also timed
+# followed by `sync FILE` (coreutils: fsync of that file), the same durability.
 # Prints median and minimum seconds, GiB/s and the speed-up over age, the CPU seconds (user +
 # system) each used, and the load average before and after.
 # Usage: [BENCH_DIR=DIR] [WARDEN=path/to/warden] scripts/bench/encrypt.sh [RUNS]
@@ -35,10 +37,12 @@ ops = {
     "encrypt": [
         ("warden data encrypt", f"{e}/w2.wenc", [warden, "data", "encrypt", src, "--out", f"{e}/w2.wenc", "--keyring", f"{e}/keyring", "--quiet"]),
         ("age -r", f"{e}/a2.age", ["age", "-r", recipient, "-o", f"{e}/a2.age", src]),
+        ("age -r, then sync FILE", f"{e}/a2.age", ["sh", "-c", f'age -r "$0" -o "$1" "$2" && sync "$1"', recipient, f"{e}/a2.age", src]),
     ],
     "decrypt": [
         ("warden data decrypt", f"{e}/w.out", [warden, "data", "decrypt", f"{e}/w.wenc", "--out", f"{e}/w.out", "--keyring", f"{e}/keyring", "--quiet"]),
         ("age -d", f"{e}/a.out", ["age", "-d", "-i", f"{e}/age-key.txt", "-o", f"{e}/a.out", f"{e}/a.age"]),
+        ("age -d, then sync FILE", f"{e}/a.out", ["sh", "-c", 'age -d -i "$0" -o "$1" "$2" && sync "$1"', f"{e}/age-key.txt", f"{e}/a.out", f"{e}/a.age"]),
     ],
 }
 load_before = os.getloadavg()
