@@ -23,6 +23,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
     ],
     targets: [
         .target(
@@ -69,8 +73,12 @@ let package = Package(
         .target(
             name: "WardenServer",
             dependencies: [
-                "WardenCore", "WardenCrypto", "WardenRegistry", "WardenRegistrySQLite",
+                "WardenCore", "WardenCrypto", "WardenRegistry", "WardenRegistrySQLite", "WardenRegistryPostgres",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .target(
@@ -78,12 +86,17 @@ let package = Package(
             dependencies: ["WardenCore", "WardenRegistry", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .target(
+            name: "WardenRegistryPostgres",
+            dependencies: ["WardenCore", "WardenRegistry", .product(name: "PostgresNIO", package: "postgres-nio")]
+        ),
+        .target(
             name: "WardenCLI",
             dependencies: [
                 "WardenCore", "WardenCrypto", "WardenSBOM", "WardenFormats", "WardenScan",
-                "WardenTensor", "WardenModels", "WardenData", "WardenRegistry", "WardenRegistrySQLite", "WardenServer",
+                "WardenTensor", "WardenModels", "WardenData", "WardenRegistry", "WardenRegistrySQLite", "WardenRegistryPostgres", "WardenServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         .executableTarget(name: "warden", dependencies: ["WardenCLI"]),
@@ -100,13 +113,22 @@ let package = Package(
         .testTarget(name: "WardenDataTests", dependencies: ["WardenData", "WardenTesting"]),
         .testTarget(
             name: "WardenRegistryTests",
-            dependencies: ["WardenRegistry", "WardenRegistrySQLite", "WardenTesting", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "WardenRegistry", "WardenRegistrySQLite", "WardenRegistryPostgres", "WardenTesting", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "WardenServerTests",
-            dependencies: ["WardenServer", "WardenRegistry", "WardenCrypto", "WardenTesting", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "WardenServer", "WardenRegistry", "WardenCrypto", "WardenTesting", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"), .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "InMemoryLogging", package: "swift-log"),
+            ]
         ),
-        .testTarget(name: "WardenCLITests", dependencies: ["WardenCLI", "WardenTesting"]),
+        .testTarget(
+            name: "WardenCLITests", dependencies: ["WardenCLI", "WardenServer", "WardenRegistry", "WardenCrypto", "WardenTesting", .product(name: "Logging", package: "swift-log")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,24 +1,54 @@
 import ArgumentParser
 import Foundation
+import Logging
 import WardenCore
+import WardenCrypto
+import WardenRegistry
+import WardenRegistryPostgres
+import WardenRegistrySQLite
 
 /// `warden audit verify|export`: the tamper-evident audit chains every Warden store keeps.
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
-        abstract: "Verify and export audit chains (data repositories today; the registry later).",
+        abstract: "Verify and export audit chains: data repositories, registry servers, exports.",
         discussion: """
             Example:
               warden audit verify --repository .
+              warden audit verify --data ./warden-data
               warden audit export --file audit.jsonl --format cef --output audit.cef
             """,
         subcommands: [Verify.self, Export.self]
     )
 
-    /// Where a chain is: an exported or local JSONL file, or a data repository's chain.
+    /// Where a chain is: an exported or local JSONL file, a data repository's chain, or a
+    /// registry server's database.
     struct ChainSource: ParsableArguments, Sendable {
         @Option(help: "An audit chain as JSONL (an export, or .warden/audit.jsonl).") var file: String?
         @Option(help: "A data repository folder (its .warden/audit.jsonl).") var repository: String?
+        @Option(help: "A registry data folder (warden serve --data; its registry.sqlite).") var data: String?
+        @Option(help: "A registry's PostgreSQL database (postgres://…).") var database: String?
+
+        /// The registry store named by --data or --database, if that is the source.
+        func store() async throws -> (any RegistryStore)? {
+            if let database {
+                guard file == nil, repository == nil, data == nil else { throw ValidationError("Give one of --file, --repository, --data or --database") }
+                var logger = Logger(label: "warden.audit")
+                logger.logLevel = .error
+                return try await PostgresRegistryStore.connect(url: database, maxConnections: 2, logger: logger)
+            }
+            guard let data else { return nil }
+            guard file == nil, repository == nil else { throw ValidationError("Give one of --file, --repository, --data or --database") }
+            let path = data + "/registry.sqlite"
+            guard FileIO.kind(of: path) == .regular else { throw WardenError.notFound("'\(data)' holds no registry.sqlite; is it a `warden serve --data` folder?") }
+            return try SQLiteRegistryStore(path: path)
+        }
+
+        /// A description of the source for messages.
+        var name: String {
+            if let database { return PostgresRegistryStore.redacted(database) }
+            return data.map { $0 + "/registry.sqlite" } ?? (try? path()) ?? "?"
+        }
 
         func path() throws -> String {
             switch (file, repository) {
@@ -27,11 +57,28 @@ struct AuditCommand: AsyncParsableCommand {
             case (nil, nil):
                 let local = ".warden/audit.jsonl"
                 guard FileIO.kind(of: local) == .regular else {
-                    throw ValidationError("Give --file FILE or --repository DIR (no .warden/audit.jsonl here)")
+                    throw ValidationError("Give --file FILE, --repository DIR or --data DIR (no .warden/audit.jsonl here)")
                 }
                 return local
-            default: throw ValidationError("Give either --file or --repository, not both")
+            default: throw ValidationError("Give one of --file, --repository or --data")
             }
+        }
+
+        /// Every event in chain order, page by page (constant memory for files and stores).
+        func forEachEvent(_ body: (AuditEvent) throws -> Bool) async throws {
+            if let store = try await store() {
+                defer { (store as? PostgresRegistryStore)?.shutdown() }
+                var next: Int64 = 1
+                while true {
+                    let page = try await store.auditEvents(from: next, limit: 10_000)
+                    for event in page where try !body(event) { return }
+                    guard let last = page.last, page.count == 10_000 else { return }
+                    next = last.seq + 1
+                }
+            }
+            let path = try path()
+            guard FileIO.kind(of: path) == .regular else { throw WardenError.notFound("'\(path)' does not exist") }
+            for event in try AuditLogFile(path: path).events() where try !body(event) { return }
         }
     }
 }
@@ -43,30 +90,47 @@ extension AuditCommand {
             discussion: """
                 Example:
                   warden audit verify --file audit-export.jsonl
+                  warden audit verify --data ./warden-data --key server-public.pem
                   warden audit verify --repository . --json
                 """
         )
 
         @OptionGroup var source: ChainSource
+        @Option(name: .customLong("key"), help: "Server public key: every signed checkpoint in the chain must verify with one of these (repeatable).")
+        var keys: [String] = []
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let path = try source.path()
-            guard FileIO.kind(of: path) == .regular else { throw WardenError.notFound("'\(path)' does not exist") }
-            let log = AuditLogFile(path: path)
-            let broken = try log.verify()
-            let count = broken == nil ? try log.events().count : 0
+            let publicKeys = try keys.map { try PublicKey(file: $0) }
+            var verifier = AuditChain().verifier()
+            var checkpoints = AuditCheckpoints.Verifier(keys: publicKeys)
+            var broken: AuditChain.Break?
+            try await source.forEachEvent { event in
+                broken = verifier.check(event)
+                if broken == nil { checkpoints.check(event) }
+                return broken == nil
+            }
+            let count = verifier.count
+            let path = source.name
+            let report = checkpoints.report
+            let checkpointFailure = publicKeys.isEmpty ? nil : report.failure
+            let ok = broken == nil && checkpointFailure == nil
             if output.json {
                 Console.json([
-                    "file": .string(path), "ok": .bool(broken == nil), "entries": .int(Int64(count)),
+                    "file": .string(path), "ok": .bool(ok), "entries": .int(Int64(count)),
                     "first_bad_seq": broken.map { .int($0.seq) } ?? .null, "reason": broken.map { .string($0.reason) } ?? .null,
+                    "checkpoints": .int(Int64(report.checkpoints)), "checkpoints_verified": .int(Int64(report.verified)),
+                    "checkpoint_failure": checkpointFailure.map { JSONValue.string($0) } ?? .null,
                 ] as JSONValue)
             } else if let broken {
                 Console.output("BROKEN: '\(path)': \(broken)")
+            } else if let checkpointFailure {
+                Console.output("BROKEN: '\(path)': \(checkpointFailure)")
             } else {
-                Console.output("Intact: '\(path)' (\(count) entries)")
+                let signed = publicKeys.isEmpty ? "" : ", \(report.verified) signed checkpoint(s) verified"
+                Console.output("Intact: '\(path)' (\(count) entries\(signed))")
             }
-            if broken != nil { throw CheckFailed() }
+            if !ok { throw CheckFailed() }
         }
     }
 
@@ -79,6 +143,7 @@ extension AuditCommand {
 
                 Example:
                   warden audit export --repository . --format cef --output audit.cef
+                  warden audit export --data ./warden-data --format jsonl --output registry-audit.jsonl
                 """
         )
 
@@ -91,8 +156,11 @@ extension AuditCommand {
         @Option(help: "Write here instead of stdout (atomically).") var output: String?
 
         func run() async throws {
-            let events = try AuditLogFile(path: try source.path()).events()
-            let lines = events.map { format == .jsonl ? $0.line : CEF.line(for: $0) }
+            var lines: [String] = []
+            try await source.forEachEvent { event in
+                lines.append(format == .jsonl ? event.line : CEF.line(for: event))
+                return true
+            }
             let text = lines.joined(separator: "\n") + (lines.isEmpty ? "" : "\n")
             if let output {
                 try FileIO.writeAtomically(text, to: output)

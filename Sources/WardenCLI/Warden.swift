@@ -34,6 +34,7 @@ public struct Warden: AsyncParsableCommand {
             TrainCommand.self,
             PredictCommand.self,
             EvalCommand.self,
+            RegistryCommand.self,
         ]
     )
 

@@ -11,6 +11,7 @@ public actor InMemoryRegistryStore: RegistryStore {
     private var principals: [String: Principal] = [:]
     private var tokens: [String: APIToken] = [:]
     private var chain: [AuditEvent] = []
+    private var documentTable: [String: [String: JSONValue]] = [:]
 
     public init() {}
 
@@ -93,6 +94,22 @@ public actor InMemoryRegistryStore: RegistryStore {
 
     public func auditEvents(from seq: Int64, limit: Int) -> [AuditEvent] {
         Array(chain.drop { $0.seq < seq }.prefix(limit))
+    }
+
+    public func auditHead() -> (seq: Int64, hash: String)? { chain.last.map { ($0.seq, $0.hash) } }
+
+    public func document(_ kind: String, _ id: String) -> JSONValue? { documentTable[kind]?[id] }
+
+    public func documents(_ kind: String, prefix: String, limit: Int) -> [(id: String, value: JSONValue)] {
+        let table = documentTable[kind] ?? [:]
+        return Array(table.keys.filter { $0.hasPrefix(prefix) }.sorted().prefix(limit).map { ($0, table[$0]!) })
+    }
+
+    public func saveDocument(_ kind: String, _ id: String, _ value: JSONValue, onlyIfAbsent: Bool, audit: AuditDraft) -> Bool {
+        if onlyIfAbsent && documentTable[kind]?[id] != nil { return false }
+        documentTable[kind, default: [:]][id] = value
+        append(audit)
+        return true
     }
 
     private func append(_ draft: AuditDraft) {

@@ -46,7 +46,7 @@ public struct ModelVersion: Sendable, Equatable, Codable {
             self.reportDigest = reportDigest
         }
 
-        static let order = ["info", "low", "medium", "high", "critical"]
+        package static let order = ["info", "low", "medium", "high", "critical"]
 
         /// Whether any finding reaches `threshold`.
         public func reaches(_ threshold: String) -> Bool {

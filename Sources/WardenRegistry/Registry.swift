@@ -7,12 +7,18 @@ public struct Registry: Sendable {
     public var policy: AccessPolicy
     public var gates: GatePolicy
     public var clock: WardenClock
+    /// Recently verified tokens (nil: every request reads the token from the store).
+    public var tokenCache: VerifiedTokenCache?
 
-    public init(store: any RegistryStore, policy: AccessPolicy = AccessPolicy(), gates: GatePolicy = GatePolicy(), clock: WardenClock = .system) {
+    public init(
+        store: any RegistryStore, policy: AccessPolicy = AccessPolicy(), gates: GatePolicy = GatePolicy(), clock: WardenClock = .system,
+        tokenCache: VerifiedTokenCache? = nil
+    ) {
         self.store = store
         self.policy = policy
         self.gates = gates
         self.clock = clock
+        self.tokenCache = tokenCache
     }
 
     /// Why a request was refused: not allowed (403), or a gate not passed (409/412).
@@ -29,9 +35,9 @@ public struct Registry: Sendable {
         }
     }
 
-    var nowMillis: Int64 { Int64(clock.now().timeIntervalSince1970 * 1000) }
+    package var nowMillis: Int64 { Int64(clock.now().timeIntervalSince1970 * 1000) }
 
-    func draft(_ principal: Principal, _ action: String, _ subject: String, _ details: JSONValue = .object([])) -> AuditDraft {
+    package func draft(_ principal: Principal, _ action: String, _ subject: String, _ details: JSONValue = .object([])) -> AuditDraft {
         AuditDraft(time: clock.timestamp(), actor: principal.name, action: action, subject: subject, details: details)
     }
 
@@ -132,9 +138,13 @@ public struct Registry: Sendable {
 
     /// Finds the principal a presented token belongs to; nil for unknown, wrong, expired or revoked.
     public func authenticate(token text: String) async throws -> Principal? {
-        guard let (id, secret) = APIToken.parse(text), let token = try await store.token(id: id),
-            token.accepts(secret: secret, now: nowMillis)
+        guard let (id, secret) = APIToken.parse(text) else { return nil }
+        let now = nowMillis
+        if let cached = tokenCache?.principal(id: id, secret: secret, now: now) { return cached }
+        guard let token = try await store.token(id: id), token.accepts(secret: secret, now: now),
+            let principal = try await store.principal(id: token.principalID)
         else { return nil }
-        return try await store.principal(id: token.principalID)
+        tokenCache?.remember(id: id, secret: secret, principal: principal, now: now, tokenExpiresAt: token.expiresAt)
+        return principal
     }
 }

@@ -31,6 +31,18 @@ public protocol RegistryStore: Sendable {
     /// Appends an event that changes nothing else (downloads, denied requests).
     func appendAudit(_ draft: AuditDraft) async throws
     func auditEvents(from seq: Int64, limit: Int) async throws -> [AuditEvent]
+    /// The last event's `seq` and `hash`; nil for an empty chain.
+    func auditHead() async throws -> (seq: Int64, hash: String)?
+
+    /// Documents: JSON records of the MLflow-compatible side (experiments, runs, logged models,
+    /// artefact paths), keyed by kind and id, with the same audited-write rule.
+    func document(_ kind: String, _ id: String) async throws -> JSONValue?
+    /// Every document of `kind` whose id starts with `prefix`, in id order, at most `limit`.
+    func documents(_ kind: String, prefix: String, limit: Int) async throws -> [(id: String, value: JSONValue)]
+    /// Writes a document; with `onlyIfAbsent` an existing id is left alone and the call returns
+    /// false (creation races between replicas resolve here).
+    @discardableResult
+    func saveDocument(_ kind: String, _ id: String, _ value: JSONValue, onlyIfAbsent: Bool, audit: AuditDraft) async throws -> Bool
 }
 
 /// An audit event before the store gives it its place in the chain.

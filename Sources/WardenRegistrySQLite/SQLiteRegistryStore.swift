@@ -36,6 +36,9 @@ public final class SQLiteRegistryStore: RegistryStore {
                     subject TEXT NOT NULL, details TEXT NOT NULL, prev TEXT NOT NULL, hash TEXT NOT NULL);
                 """)
         }
+        migrator.registerMigration("v2-documents") { db in
+            try db.execute(sql: "CREATE TABLE documents (kind TEXT NOT NULL, id TEXT NOT NULL, json TEXT NOT NULL, PRIMARY KEY (kind, id))")
+        }
         return migrator
     }
 
@@ -235,6 +238,48 @@ public final class SQLiteRegistryStore: RegistryStore {
 
     public func appendAudit(_ draft: AuditDraft) async throws {
         try await write { db in try Self.appendAudit(draft, db) }
+    }
+
+    public func auditHead() async throws -> (seq: Int64, hash: String)? {
+        try await read { db in
+            try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").map { ($0["seq"], $0["hash"]) }
+        }
+    }
+
+    // MARK: documents
+
+    public func document(_ kind: String, _ id: String) async throws -> JSONValue? {
+        let text = try await read { db in
+            try String.fetchOne(db, sql: "SELECT json FROM documents WHERE kind = ? AND id = ?", arguments: [kind, id])
+        }
+        return try text.map { try JSONParser().parse($0, source: "document \(kind)") }
+    }
+
+    public func documents(_ kind: String, prefix: String, limit: Int) async throws -> [(id: String, value: JSONValue)] {
+        let rows = try await read { db in
+            // `id >= prefix AND id < prefix + U+10FFFF` is a prefix range the primary key serves.
+            try Row.fetchAll(
+                db, sql: "SELECT id, json FROM documents WHERE kind = ? AND id >= ? AND id < ? ORDER BY id LIMIT ?",
+                arguments: [kind, prefix, prefix + "\u{10FFFF}", limit]
+            ).map { (id: $0["id"] as String, json: $0["json"] as String) }
+        }
+        return try rows.map { (id: $0.id, value: try JSONParser().parse($0.json, source: "document \(kind)")) }
+    }
+
+    public func saveDocument(_ kind: String, _ id: String, _ value: JSONValue, onlyIfAbsent: Bool, audit: AuditDraft) async throws -> Bool {
+        let json = value.compactString
+        return try await write { db in
+            if onlyIfAbsent {
+                try db.execute(sql: "INSERT OR IGNORE INTO documents (kind, id, json) VALUES (?, ?, ?)", arguments: [kind, id, json])
+                guard db.changesCount == 1 else { return false }
+            } else {
+                try db.execute(
+                    sql: "INSERT INTO documents (kind, id, json) VALUES (?, ?, ?) ON CONFLICT (kind, id) DO UPDATE SET json = excluded.json",
+                    arguments: [kind, id, json])
+            }
+            try Self.appendAudit(audit, db)
+            return true
+        }
     }
 
     public func auditEvents(from seq: Int64, limit: Int) async throws -> [AuditEvent] {

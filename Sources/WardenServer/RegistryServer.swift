@@ -1,8 +1,10 @@
 import Foundation
 import Hummingbird
+import Logging
 import WardenCore
 import WardenCrypto
 import WardenRegistry
+import WardenRegistryPostgres
 import WardenRegistrySQLite
 
 /// The registry's HTTP API (`/api/v1/…`) on Hummingbird 2: models, immutable versions whose
@@ -15,27 +17,83 @@ public struct RegistryServer: Sendable {
     /// Public keys whose signatures and attestations the gates accept.
     public let trustedKeys: [PublicKey]
     public let dataDirectory: String
+    public let configuration: ServerConfiguration
+    /// Signs the audit chain's head every N entries (warden.yaml `audit.signing_key`).
+    public let checkpoints: AuditCheckpoints?
+    /// Accepts an external issuer's JWTs (warden.yaml `auth.jwt`).
+    let jwt: JWTAuthenticator?
     /// Largest artefact accepted in one upload.
-    public var maxArtefactBytes: Int
+    public var maxArtefactBytes: Int { configuration.limits.maxArtefactBytes }
 
-    public init(registry: Registry, blobs: BlobStore, trustedKeys: [PublicKey], dataDirectory: String, maxArtefactBytes: Int = 8 << 30) {
+    public init(
+        registry: Registry, blobs: BlobStore, trustedKeys: [PublicKey], configuration: ServerConfiguration, checkpoints: AuditCheckpoints? = nil
+    ) {
+        self.init(registry: registry, blobs: blobs, trustedKeys: trustedKeys, configuration: configuration, checkpoints: checkpoints, jwt: nil)
+    }
+
+    init(
+        registry: Registry, blobs: BlobStore, trustedKeys: [PublicKey], configuration: ServerConfiguration, checkpoints: AuditCheckpoints?,
+        jwt: JWTAuthenticator?
+    ) {
+        self.checkpoints = checkpoints
+        self.jwt = jwt
         self.registry = registry
         self.blobs = blobs
         self.trustedKeys = trustedKeys
-        self.dataDirectory = dataDirectory
-        self.maxArtefactBytes = maxArtefactBytes
+        self.dataDirectory = configuration.data
+        self.configuration = configuration
     }
 
-    /// Opens (creating) the embedded stores under `data`: `registry.sqlite` and `blobs/`. With
-    /// `adminToken` and no principals yet, seeds the first admin holding that token.
-    public static func open(data: String, trustedKeys: [PublicKey], adminToken: String?, clock: WardenClock = .system) async throws -> RegistryServer {
-        try FileIO.makeDirectory(data)
-        let store = try SQLiteRegistryStore(path: data + "/registry.sqlite")
-        let registry = Registry(store: store, clock: clock)
+    /// Opens (creating) the stores the configuration names: metadata in `store` when given, else
+    /// SQLite at `DATA/registry.sqlite`; blobs under `DATA/blobs`. Writes the principals the
+    /// configuration declares, and with `adminToken` seeds the first admin holding that token.
+    public static func open(
+        configuration: ServerConfiguration, adminToken: String?, store: (any RegistryStore)? = nil, clock: WardenClock = .system,
+        logger: Logger = Logger(label: "warden.serve")
+    ) async throws -> RegistryServer {
+        try FileIO.makeDirectory(configuration.data)
+        let keys = try configuration.trustedKeys.map { try PublicKey(file: $0) }
+        let metadata: any RegistryStore
+        if let store {
+            metadata = store
+        } else if let url = configuration.database.url {
+            metadata = try await PostgresRegistryStore.connect(url: url, maxConnections: configuration.database.maxConnections, logger: logger)
+        } else {
+            metadata = try SQLiteRegistryStore(path: configuration.data + "/registry.sqlite")
+        }
+        let cache = configuration.auth.tokenCacheSeconds > 0
+            ? VerifiedTokenCache(lifetimeMillis: Int64(configuration.auth.tokenCacheSeconds) * 1000, capacity: configuration.auth.tokenCacheEntries)
+            : nil
+        let registry = Registry(store: metadata, gates: configuration.gates, clock: clock, tokenCache: cache)
+        try await applyPrincipals(configuration.principals, registry: registry)
         if let adminToken {
             try await seedAdmin(token: adminToken, registry: registry)
         }
-        return RegistryServer(registry: registry, blobs: BlobStore(root: data + "/blobs"), trustedKeys: trustedKeys, dataDirectory: data)
+        var checkpoints: AuditCheckpoints?
+        if let path = configuration.audit.signingKey, configuration.audit.checkpointEvery > 0 {
+            checkpoints = AuditCheckpoints(key: try SigningKey(file: path), every: configuration.audit.checkpointEvery)
+        }
+        var jwt: JWTAuthenticator?
+        if let settings = configuration.auth.jwt { jwt = try await JWTAuthenticator.load(settings) }
+        return RegistryServer(
+            registry: registry, blobs: BlobStore(root: configuration.data + "/blobs"), trustedKeys: keys, configuration: configuration,
+            checkpoints: checkpoints, jwt: jwt)
+    }
+
+    /// The embedded server on `data` with the default policy (tests, the demo).
+    public static func open(data: String, trustedKeys: [PublicKey], adminToken: String?, clock: WardenClock = .system) async throws -> RegistryServer {
+        let server = try await open(configuration: ServerConfiguration().with { $0.data = data }, adminToken: adminToken, clock: clock)
+        return RegistryServer(
+            registry: server.registry, blobs: server.blobs, trustedKeys: trustedKeys, configuration: server.configuration, checkpoints: server.checkpoints,
+            jwt: server.jwt)
+    }
+
+    /// Stores the principals warden.yaml declares when they differ from the stored ones.
+    static func applyPrincipals(_ principals: [Principal], registry: Registry) async throws {
+        for principal in principals where try await registry.store.principal(id: principal.id) != principal {
+            try await registry.store.savePrincipal(
+                principal, audit: AuditDraft(time: registry.clock.timestamp(), actor: "system", action: "principal.configure", subject: "principal/\(principal.id)"))
+        }
     }
 
     /// Stores the admin principal and the given token (its salted hash) when the admin is missing.
@@ -53,8 +111,9 @@ public struct RegistryServer: Sendable {
 
     public func router() -> Router<WardenRequestContext> {
         let router = Router(context: WardenRequestContext.self)
+        if let checkpoints { router.add(middleware: CheckpointMiddleware(checkpoints: checkpoints, registry: registry)) }
         router.add(middleware: ErrorMiddleware())
-        router.add(middleware: AuthMiddleware(registry: registry))
+        router.add(middleware: AuthMiddleware(registry: registry, basicAuth: configuration.auth.basicAuth, jwt: jwt))
         router.get("/healthz") { _, _ in JSONResponse.make(["status": "ok"]) }
         let api = router.group("/api/v1")
         api.post("/models") { request, context in try await self.createModel(request, context) }
@@ -79,16 +138,56 @@ public struct RegistryServer: Sendable {
                 try context.parameters.require("alias"), of: try context.parameters.require("name"), by: try context.requirePrincipal())
             return JSONResponse.make(Self.json(move))
         }
+        api.get("/models/:name/versions") { _, context in
+            let name = try context.parameters.require("name")
+            _ = try await self.registry.model(name, by: try context.requirePrincipal())
+            return JSONResponse.make(["versions": .array(try await self.registry.store.versions(of: name).map(Self.json))])
+        }
+        api.get("/models/:name/aliases") { _, context in
+            let name = try context.parameters.require("name")
+            _ = try await self.registry.model(name, by: try context.requirePrincipal())
+            let current = try await self.registry.store.aliases(of: name)
+            return JSONResponse.make([
+                "aliases": .object(current.sorted { $0.key < $1.key }.map { ($0.key, .int(Int64($0.value))) }),
+                "history": .array(try await self.registry.store.aliasHistory(of: name, alias: nil).map(Self.json)),
+            ])
+        }
+        api.get("/models/:name/aliases/:alias") { _, context in
+            let version = try await self.registry.resolve(
+                try context.parameters.require("alias"), of: try context.parameters.require("name"), by: try context.requirePrincipal())
+            return JSONResponse.make(Self.json(version))
+        }
+        api.delete("/models/:name/aliases/:alias") { _, context in
+            try await self.registry.removeAlias(
+                try context.parameters.require("alias"), of: try context.parameters.require("name"), by: try context.requirePrincipal())
+            return JSONResponse.make([:])
+        }
+        api.get("/whoami") { _, context in
+            let principal = try context.requirePrincipal()
+            return JSONResponse.make(Self.json(principal))
+        }
+        api.post("/tokens") { request, context in try await self.createToken(request, context) }
+        api.delete("/tokens/:id") { _, context in
+            let token = try await self.registry.revokeToken(id: try context.parameters.require("id"), by: try context.requirePrincipal())
+            return JSONResponse.make(["id": .string(token.id), "principal": .string(token.principalID), "revoked": true])
+        }
         api.get("/audit") { request, context in try await self.audit(request, context) }
+        MLflowAPI(server: self).add(to: router)
         return router
     }
 
     // MARK: handlers
 
     func body(_ request: Request, _ context: WardenRequestContext) async throws -> JSONValue {
-        let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        let limit = configuration.limits.maxJSONBytes
+        let buffer: ByteBuffer
         do {
-            return try JSONParser(maxDepth: 32, maxBytes: context.maxUploadSize).parse(Array(buffer.readableBytesView), source: "the request body")
+            buffer = try await request.body.collect(upTo: limit)
+        } catch {
+            throw APIError(.contentTooLarge, "REQUEST_TOO_LARGE", "JSON bodies are limited to \(limit) bytes")
+        }
+        do {
+            return try JSONParser(maxDepth: 32, maxBytes: limit).parse(Array(buffer.readableBytesView), source: "the request body")
         } catch {
             throw APIError(.badRequest, "INVALID_PARAMETER_VALUE", error.message)
         }
@@ -114,24 +213,12 @@ public struct RegistryServer: Sendable {
         return JSONResponse.make(["models": .array(visible.map(Self.json))])
     }
 
-    /// Streams a body into the blob store (hashing while writing), bounded by ``maxArtefactBytes``.
     func uploadBlob(_ request: Request, _ context: WardenRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()
-        guard principal.roles.contains(where: { $0.actions.contains(.uploadVersion) }) || !principal.grants.filter({ $0.role.actions.contains(.uploadVersion) }).isEmpty else {
-            throw Registry.Refusal.forbidden("'\(principal.name)' may not upload artefacts")
-        }
-        let temp = try FileIO.temporaryFile(in: dataDirectory + "/tmp")
-        defer { try? FileIO.removeFile(temp.path) }
-        var total = 0
-        for try await buffer in request.body {
-            total += buffer.readableBytes
-            guard total <= maxArtefactBytes else {
-                throw APIError(.contentTooLarge, "REQUEST_TOO_LARGE", "artefacts are limited to \(maxArtefactBytes) bytes")
-            }
-            try buffer.withUnsafeReadableBytes { try temp.write($0) }
-        }
-        try temp.close()
-        let stored = try blobs.put(file: temp.path)
+        try await requireUploader(principal, subject: "blobs")
+        let stored = try await receiveBlob(request)
+        try await registry.store.appendAudit(
+            registry.draft(principal, "blob.upload", stored.digest.description, ["size": .int(stored.size), "new": .bool(stored.isNew)]))
         return JSONResponse.make(["digest": .string(stored.digest.description), "size": .int(stored.size)], status: .created)
     }
 
@@ -142,6 +229,9 @@ public struct RegistryServer: Sendable {
         guard let list = json["artefacts"]?.arrayValue, !list.isEmpty else {
             throw APIError(.badRequest, "INVALID_PARAMETER_VALUE", "'artefacts' must list at least one {path, digest}")
         }
+        guard list.count <= configuration.limits.maxResults else {
+            throw APIError(.badRequest, "INVALID_PARAMETER_VALUE", "a version may hold at most \(configuration.limits.maxResults) artefacts")
+        }
         var artefacts: [ModelVersion.Artefact] = []
         for item in list {
             guard let path = item["path"]?.stringValue, Self.isSafeRelativePath(path), let text = item["digest"]?.stringValue else {
@@ -151,21 +241,12 @@ public struct RegistryServer: Sendable {
             guard blobs.contains(digest) else { throw APIError(.badRequest, "INVALID_PARAMETER_VALUE", "upload \(digest) to /api/v1/blobs first") }
             artefacts.append(.init(path: path, digest: digest, size: try FileIO.size(of: blobs.path(for: digest))))
         }
-        guard Set(artefacts.map(\.path)).count == artefacts.count else { throw APIError(.badRequest, "INVALID_PARAMETER_VALUE", "artefact paths repeat") }
-        let checks = UploadChecks(blobs: blobs, trustedKeys: trustedKeys, scratch: dataDirectory + "/tmp")
         var lineage = ModelVersion.Lineage(parentVersion: json["parent"]?.intValue.map(Int.init))
         if let dataset = json["dataset"]?.stringValue { lineage.datasetDigest = try Digest(parsing: dataset) }
-        var signature: ModelVersion.Check?
-        if let text = json["signature"]?.stringValue { signature = try checks.signature(try Digest(parsing: text), artefacts: artefacts) }
-        var provenance: ModelVersion.Check?
-        if let text = json["provenance"]?.stringValue {
-            let digest = try Digest(parsing: text)
-            lineage.provenanceDigest = digest
-            provenance = try checks.provenance(digest, artefacts: artefacts)
-        }
-        let draft = ModelVersion(
-            model: name, version: 0, artefacts: artefacts, description: json["description"]?.stringValue ?? "", lineage: lineage,
-            uploader: principal.name, createdAt: 0, signature: signature, provenance: provenance, scan: nil)
+        var draft = try versionDraft(
+            model: name, artefacts: artefacts, signature: try json["signature"]?.stringValue.map { try Digest(parsing: $0) },
+            provenance: try json["provenance"]?.stringValue.map { try Digest(parsing: $0) }, lineage: lineage)
+        draft.description = json["description"]?.stringValue ?? ""
         let version = try await registry.addVersion(draft, by: principal)
         return JSONResponse.make(Self.json(version), status: .created)
     }
@@ -196,14 +277,40 @@ public struct RegistryServer: Sendable {
         }
         try await registry.store.appendAudit(
             AuditDraft(time: registry.clock.timestamp(), actor: principal.name, action: "artefact.download", subject: "\(name)/\(number)/\(path)", details: ["digest": .string(artefact.digest.description)]))
-        let file = blobs.path(for: artefact.digest)
-        let body = ResponseBody(contentLength: Int(artefact.size)) { writer in
+        return streamBlob(artefact.digest, size: artefact.size)
+    }
+
+    /// A response streaming a stored blob, with its digest in `X-Warden-Digest`.
+    func streamBlob(_ digest: Digest, size: Int64) -> Response {
+        let file = blobs.path(for: digest)
+        let body = ResponseBody(contentLength: Int(size)) { writer in
             try await FileStreaming.write(file, to: &writer)
         }
         return Response(
-            status: .ok,
-            headers: [.contentType: "application/octet-stream", .init("X-Warden-Digest")!: artefact.digest.description],
-            body: body)
+            status: .ok, headers: [.contentType: "application/octet-stream", .init("X-Warden-Digest")!: digest.description], body: body)
+    }
+
+    func createToken(_ request: Request, _ context: WardenRequestContext) async throws -> Response {
+        let json = try await body(request, context)
+        guard let name = json["name"]?.stringValue, let roleName = json["role"]?.stringValue else {
+            throw APIError(.badRequest, "INVALID_PARAMETER_VALUE", "'name' and 'role' are required")
+        }
+        guard let role = Role(rawValue: roleName) else {
+            throw APIError(.badRequest, "INVALID_PARAMETER_VALUE", "unknown role '\(roleName.prefix(40))'; use one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let models = json["models"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        var attributes: [String: String] = [:]
+        for (key, value) in json["attributes"]?.objectValue ?? [] { attributes[key] = value.stringValue ?? value.canonicalString }
+        let days = json["expires_in_days"]?.intValue
+        if let days, !(1...3650).contains(days) { throw APIError(.badRequest, "INVALID_PARAMETER_VALUE", "'expires_in_days' must be 1…3650") }
+        let issued = try await registry.createToken(
+            name: name, role: role, models: models, attributes: attributes, lifetimeMillis: days.map { $0 * 86_400_000 },
+            by: try context.requirePrincipal())
+        return JSONResponse.make(
+            [
+                "token": .string(issued.plaintext), "id": .string(issued.token.id), "principal": Self.json(issued.principal),
+                "expires_at": issued.token.expiresAt.map { .int($0) } ?? .null,
+            ], status: .created)
     }
 
     func moveAlias(_ request: Request, _ context: WardenRequestContext) async throws -> Response {
@@ -217,7 +324,10 @@ public struct RegistryServer: Sendable {
 
     func audit(_ request: Request, _ context: WardenRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()
-        guard registry.policy.decide(principal, .readAudit).allowed else { throw Registry.Refusal.forbidden("'\(principal.name)' may not read the audit chain") }
+        guard registry.policy.decide(principal, .readAudit).allowed else {
+            try await registry.store.appendAudit(registry.draft(principal, "auth.denied", "audit", ["action": "audit.read"]))
+            throw Registry.Refusal.forbidden("'\(principal.name)' may not read the audit chain")
+        }
         let from = request.uri.queryParameters["from"].flatMap { Int64(String($0)) } ?? 1
         let limit = min(request.uri.queryParameters["limit"].flatMap { Int(String($0)) } ?? 1000, 10_000)
         let events = try await registry.store.auditEvents(from: from, limit: limit)
@@ -251,6 +361,14 @@ public struct RegistryServer: Sendable {
             "artefacts": .array(version.artefacts.map { ["path": .string($0.path), "digest": .string($0.digest.description), "size": .int($0.size)] }),
             "signature": check(version.signature), "provenance": check(version.provenance),
             "scan": version.scan.map { ["highest_severity": $0.highestSeverity.map { .string($0) } ?? .null, "findings": .int(Int64($0.findings))] } ?? .null,
+        ]
+    }
+
+    static func json(_ principal: Principal) -> JSONValue {
+        [
+            "id": .string(principal.id), "name": .string(principal.name), "roles": .array(principal.roles.sorted().map { .string($0.rawValue) }),
+            "grants": .array(principal.grants.map { ["models": .string($0.models), "role": .string($0.role.rawValue)] }),
+            "attributes": .object(principal.attributes.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }),
         ]
     }
 

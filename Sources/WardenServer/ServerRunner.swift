@@ -1,18 +1,48 @@
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import NIOCore
+import NIOSSL
+import WardenCore
 
 extension RegistryServer {
-    /// Runs the HTTP server until cancelled or signalled; `onRunning` gets the bound port (useful
-    /// with port 0).
+    /// Runs the HTTP server (HTTPS when warden.yaml names `http.tls`) until cancelled or
+    /// signalled; `onRunning` gets the bound port (useful with port 0).
     public func run(host: String, port: Int, logger: Logger = Logger(label: "warden.serve"), onRunning: @escaping @Sendable (Int) async -> Void = { _ in })
         async throws
     {
         let application = Application(
             router: router(),
+            server: try serverBuilder(),
             configuration: .init(address: .hostname(host, port: port), serverName: "warden"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
             logger: logger)
         try await application.runService()
+    }
+
+    /// Whether the server speaks HTTPS.
+    public var usesTLS: Bool { configuration.http.tlsCertificate != nil }
+
+    /// HTTP/1.1, wrapped in TLS (1.2 or newer) when a certificate and key are configured.
+    func serverBuilder() throws -> HTTPServerBuilder {
+        guard let certificate = configuration.http.tlsCertificate, let key = configuration.http.tlsKey else { return .http1() }
+        let chain: [NIOSSLCertificate]
+        let privateKey: NIOSSLPrivateKey
+        do {
+            chain = try NIOSSLCertificate.fromPEMFile(certificate)
+        } catch {
+            throw WardenError.invalidInput("Cannot read the TLS certificate '\(certificate)': \(error)")
+        }
+        do {
+            privateKey = try NIOSSLPrivateKey(file: key, format: .pem)
+        } catch {
+            // Never echo the key file's content.
+            throw WardenError.invalidInput("Cannot read the TLS private key '\(key)' (PEM expected)")
+        }
+        guard !chain.isEmpty else { throw WardenError.invalidInput("The TLS certificate file '\(certificate)' holds no certificate") }
+        var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(privateKey))
+        tls.minimumTLSVersion = .tlsv12
+        return try .tls(.http1(), tlsConfiguration: tls)
     }
 }

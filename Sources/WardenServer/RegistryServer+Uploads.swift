@@ -1,0 +1,80 @@
+import Crypto
+import Hummingbird
+import WardenCore
+import WardenRegistry
+
+/// What every upload path (native and MLflow) shares: streaming bodies into the blob store and
+/// the checks a new version records.
+extension RegistryServer {
+    /// Streams a request body into the blob store, hashing while writing: temp file, fsync, rename
+    /// to its digest's place. A body over ``maxArtefactBytes`` is refused with 413 and leaves nothing.
+    /// A blob received from a request.
+    struct ReceivedBlob {
+        var digest: WardenCore.Digest
+        var size: Int64
+        /// False when the store already held these bytes.
+        var isNew: Bool
+    }
+
+    func receiveBlob(_ request: Request) async throws -> ReceivedBlob {
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > maxArtefactBytes {
+            throw APIError(.contentTooLarge, "REQUEST_TOO_LARGE", "artefacts are limited to \(maxArtefactBytes) bytes")
+        }
+        let temp = try FileIO.temporaryFile(in: blobs.root + "/tmp")
+        var hasher = SHA256()
+        var total = 0
+        do {
+            for try await buffer in request.body {
+                total += buffer.readableBytes
+                guard total <= maxArtefactBytes else {
+                    throw APIError(.contentTooLarge, "REQUEST_TOO_LARGE", "artefacts are limited to \(maxArtefactBytes) bytes")
+                }
+                try buffer.withUnsafeReadableBytes { raw in
+                    hasher.update(bufferPointer: raw)
+                    try temp.write(raw)
+                }
+            }
+            let digest = try WardenCore.Digest(bytes: Array(hasher.finalize()))
+            if blobs.contains(digest) {
+                temp.discard()
+                return .init(digest: digest, size: Int64(total), isNew: false)
+            }
+            let destination = blobs.path(for: digest)
+            try FileIO.makeDirectory(FileIO.parentDirectory(of: destination))
+            try temp.rename(to: destination, mode: 0o444)
+            return .init(digest: digest, size: Int64(total), isNew: true)
+        } catch {
+            temp.discard()
+            throw error
+        }
+    }
+
+    /// Refuses (403, audited) a principal that may upload nowhere.
+    func requireUploader(_ principal: Principal, subject: String) async throws {
+        let may = principal.roles.contains { $0.actions.contains(.uploadVersion) } || principal.grants.contains { $0.role.actions.contains(.uploadVersion) }
+        guard may else {
+            try await registry.store.appendAudit(registry.draft(principal, "auth.denied", subject, ["action": "version.upload"]))
+            throw Registry.Refusal.forbidden("'\(principal.name)' may not upload artefacts")
+        }
+    }
+
+    /// A new version of `model` with the upload checks run: the signature and provenance (blob
+    /// digests) verified against the trusted keys over exactly `artefacts`.
+    func versionDraft(
+        model: String, artefacts: [ModelVersion.Artefact], signature: WardenCore.Digest?, provenance: WardenCore.Digest?, lineage: ModelVersion.Lineage
+    ) throws -> ModelVersion {
+        guard !artefacts.isEmpty else { throw APIError(.badRequest, "INVALID_PARAMETER_VALUE", "a version needs at least one artefact") }
+        guard Set(artefacts.map(\.path)).count == artefacts.count else { throw APIError(.badRequest, "INVALID_PARAMETER_VALUE", "artefact paths repeat") }
+        let checks = UploadChecks(blobs: blobs, trustedKeys: trustedKeys, scratch: dataDirectory + "/tmp")
+        var lineage = lineage
+        let signed = try signature.map { try checks.signature($0, artefacts: artefacts) }
+        var attested: ModelVersion.Check?
+        if let provenance {
+            lineage.provenanceDigest = provenance
+            attested = try checks.provenance(provenance, artefacts: artefacts)
+        }
+        return ModelVersion(
+            model: model, version: 0, artefacts: artefacts, lineage: lineage, uploader: "", createdAt: 0, signature: signed, provenance: attested,
+            scan: nil)
+    }
+}

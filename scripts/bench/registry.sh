@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Registry speed, side by side in one run on this machine: `warden serve` (release build, SQLite)
+# and `mlflow server` (SQLite backend, artifacts proxied), both driven by the real mlflow client
+# (scripts/bench/registry_bench.py): model-version creation, reads (client session and a fresh
+# connection per request), alias reads, a 100 MiB artefact up/download; then the basic-auth request
+# rate of `warden serve` against `mlflow server --app-name basic-auth` (registry_auth_rate.py).
+# Usage: scripts/bench/registry.sh [VERSIONS] [READS] [ARTIFACT_MB]   (defaults 200 500 100)
+# Prints JSON lines per server; the numbers go to docs/BENCHMARKS.md.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+VERSIONS="${1:-200}"; READS="${2:-500}"; MB="${3:-100}"
+export WARDEN_INTEROP_VENV="$PWD/.build-interop/venv-mlflow-server"
+source scripts/interop/common.sh
+ensure_venv "mlflow[auth]" requests
+echo "building warden (release)…" >&2
+swift build -c release --product warden --scratch-path .build-release >/dev/null
+WARDEN="$(swift build -c release --scratch-path .build-release --show-bin-path)/warden"
+T="$(mktemp -d)"; PIDS=()
+trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T"' EXIT
+
+free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+wait_http() { for _ in $(seq 1 600); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done; echo "not up: $1" >&2; return 1; }
+
+echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $(uname -r)" >&2
+WPORT="$(free_port)"; ADMIN="$("$WARDEN" serve --new-token)"
+WARDEN_ADMIN_TOKEN="$ADMIN" "$WARDEN" serve --data "$T/warden" --port "$WPORT" 2>"$T/warden.log" & PIDS+=($!)
+wait_http "http://127.0.0.1:$WPORT/healthz"
+MIA="$("$WARDEN" registry token create --server "http://127.0.0.1:$WPORT" --token "$ADMIN" --role maintainer --name mia)"
+
+MPORT="$(free_port)"
+"$VENV/bin/mlflow" server --host 127.0.0.1 --port "$MPORT" --backend-store-uri "sqlite:///$T/mlflow.db" \
+    --serve-artifacts --artifacts-destination "$T/mlartifacts" >"$T/mlflow.log" 2>&1 & PIDS+=($!)
+wait_http "http://127.0.0.1:$MPORT/health"
+
+echo "== create/read/download through the mlflow client" >&2
+MLFLOW_TRACKING_TOKEN="$MIA" "$PY" scripts/bench/registry_bench.py "http://127.0.0.1:$WPORT" "warden serve" \
+    --versions "$VERSIONS" --reads "$READS" --artifact-mb "$MB"
+"$PY" scripts/bench/registry_bench.py "http://127.0.0.1:$MPORT" "mlflow server" --versions "$VERSIONS" --reads "$READS" --artifact-mb "$MB"
+
+echo "== basic-auth request rate (fresh connection per request)" >&2
+APORT="$(free_port)"
+cat > "$T/basic_auth.ini" <<INI
+[mlflow]
+default_permission = READ
+database_uri = sqlite:///$T/auth.db
+admin_username = admin
+authorization_function = mlflow.server.auth:authenticate_request_basic_auth
+INI
+MLFLOW_AUTH_CONFIG_PATH="$T/basic_auth.ini" MLFLOW_AUTH_ADMIN_PASSWORD="bench-Admin-password-1" MLFLOW_FLASK_SERVER_SECRET_KEY="bench" \
+    "$VENV/bin/mlflow" server --app-name basic-auth --host 127.0.0.1 --port "$APORT" \
+    --backend-store-uri "sqlite:///$T/mlflow-auth.db" >"$T/mlflow-auth.log" 2>&1 & PIDS+=($!)
+wait_http "http://127.0.0.1:$APORT/health"
+printf '{"server": "warden serve", "basic_auth": %s}\n' "$("$PY" scripts/bench/registry_auth_rate.py "http://127.0.0.1:$WPORT" mia "$MIA" 300)"
+printf '{"server": "mlflow server --app-name basic-auth", "basic_auth": %s}\n' \
+    "$("$PY" scripts/bench/registry_auth_rate.py "http://127.0.0.1:$APORT" admin bench-Admin-password-1 50)"
+echo "machine after: load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
