@@ -73,7 +73,7 @@ let package = Package(
         .target(
             name: "WardenServer",
             dependencies: [
-                "WardenCore", "WardenCrypto", "WardenRegistry", "WardenRegistrySQLite", "WardenRegistryPostgres",
+                "WardenCore", "WardenCrypto", "WardenScan", "WardenRegistry", "WardenRegistrySQLite", "WardenRegistryPostgres",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),

@@ -59,7 +59,8 @@ extension RegistryServer {
     }
 
     /// A new version of `model` with the upload checks run: the signature and provenance (blob
-    /// digests) verified against the trusted keys over exactly `artefacts`.
+    /// digests) verified against the trusted keys over exactly `artefacts`, and every artefact
+    /// scanned (WardenScan; the report is kept as a blob).
     func versionDraft(
         model: String, artefacts: [ModelVersion.Artefact], signature: WardenCore.Digest?, provenance: WardenCore.Digest?, lineage: ModelVersion.Lineage
     ) throws -> ModelVersion {
@@ -75,6 +76,6 @@ extension RegistryServer {
         }
         return ModelVersion(
             model: model, version: 0, artefacts: artefacts, lineage: lineage, uploader: "", createdAt: 0, signature: signed, provenance: attested,
-            scan: nil)
+            scan: try checks.scan(artefacts))
     }
 }

@@ -360,7 +360,12 @@ public struct RegistryServer: Sendable {
             "created_at": .int(version.createdAt), "description": .string(version.description),
             "artefacts": .array(version.artefacts.map { ["path": .string($0.path), "digest": .string($0.digest.description), "size": .int($0.size)] }),
             "signature": check(version.signature), "provenance": check(version.provenance),
-            "scan": version.scan.map { ["highest_severity": $0.highestSeverity.map { .string($0) } ?? .null, "findings": .int(Int64($0.findings))] } ?? .null,
+            "scan": version.scan.map {
+                [
+                    "highest_severity": $0.highestSeverity.map { .string($0) } ?? .null, "findings": .int(Int64($0.findings)),
+                    "report_digest": $0.reportDigest.map { .string($0.description) } ?? .null,
+                ]
+            } ?? .null,
         ]
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import WardenCore
 import WardenCrypto
 import WardenRegistry
+import WardenScan
 
 /// What the registry verifies when a version is uploaded: the OMS signature over exactly the
 /// uploaded artefacts, and a provenance attestation whose subjects include every artefact — each
@@ -13,19 +14,11 @@ struct UploadChecks {
 
     /// Lays the artefacts out as a model folder (hard links into the blob store) and verifies the
     /// signature with each trusted key until one verifies.
-    func signature(_ digest: Digest, artefacts: [ModelVersion.Artefact]) throws -> ModelVersion.Check {
+    func signature(_ digest: WardenCore.Digest, artefacts: [ModelVersion.Artefact]) throws -> ModelVersion.Check {
         let bundle = try SigstoreBundle(parsing: try blobs.read(digest, limit: 64 << 20), source: "signature \(digest)")
         guard !trustedKeys.isEmpty else { return .init(passed: false, detail: "the server trusts no signing keys (start it with --trusted-key)") }
-        try FileIO.makeDirectory(scratch)
-        let folder = scratch + "/verify-" + UUID().uuidString.lowercased()
+        let folder = try layOut(artefacts)
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        for artefact in artefacts {
-            let target = folder + "/model/" + artefact.path
-            try FileIO.makeDirectory(FileIO.parentDirectory(of: target))
-            if link(blobs.path(for: artefact.digest), target) != 0 {
-                try FileManager.default.copyItem(atPath: blobs.path(for: artefact.digest), toPath: target)
-            }
-        }
         var details: [String] = []
         for key in trustedKeys {
             let report = try ModelVerifier(key: key).verify(modelAt: folder + "/model", bundle: bundle, source: "signature \(digest)")
@@ -35,8 +28,40 @@ struct UploadChecks {
         return .init(passed: false, detail: "no trusted key verifies the signature: " + details.joined(separator: " | "))
     }
 
+    /// The artefacts as a model folder `FOLDER/model/PATH` of hard links into the blob store (copies
+    /// where links are impossible); the caller removes FOLDER.
+    func layOut(_ artefacts: [ModelVersion.Artefact]) throws -> String {
+        try FileIO.makeDirectory(scratch)
+        let folder = scratch + "/verify-" + UUID().uuidString.lowercased()
+        for artefact in artefacts {
+            let target = folder + "/model/" + artefact.path
+            try FileIO.makeDirectory(FileIO.parentDirectory(of: target))
+            if link(blobs.path(for: artefact.digest), target) != 0 {
+                try FileManager.default.copyItem(atPath: blobs.path(for: artefact.digest), toPath: target)
+            }
+        }
+        return folder
+    }
+
+    /// Scans every artefact with WardenScan (under its own name) and stores the JSON report as a
+    /// blob; the outcome (highest severity, count, report digest) is what the `scan` gate reads.
+    func scan(_ artefacts: [ModelVersion.Artefact]) throws -> ModelVersion.ScanOutcome {
+        let folder = try layOut(artefacts)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let scanner = Scanner()
+        var files: [ScanReport.File] = []
+        for artefact in artefacts {
+            files.append(try scanner.scanFile(at: folder + "/model/" + artefact.path, displayPath: artefact.path))
+        }
+        let report = ScanReport(threshold: scanner.options.threshold, files: files)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let stored = try blobs.put(bytes: Array(try encoder.encode(report)))
+        return .init(highestSeverity: report.highestSeverity?.rawValue, findings: report.findings.count, reportDigest: stored.digest)
+    }
+
     /// Verifies a DSSE provenance envelope with the trusted keys; every artefact must be a subject.
-    func provenance(_ digest: Digest, artefacts: [ModelVersion.Artefact]) throws -> ModelVersion.Check {
+    func provenance(_ digest: WardenCore.Digest, artefacts: [ModelVersion.Artefact]) throws -> ModelVersion.Check {
         let envelope = try AttestationVerifier.envelope(from: try blobs.read(digest, limit: 64 << 20), source: "provenance \(digest)")
         for key in trustedKeys {
             let report = try AttestationVerifier(key: key).verify(envelope, source: "provenance \(digest)", files: artefacts.map { ($0.path, $0.digest) })

@@ -68,26 +68,32 @@ struct RegistryCommandTests {
         #expect(pushed.json?["version"]?.intValue == 1)
         #expect(pushed.json?["signature"]?["passed"] == true && pushed.json?["provenance"]?["passed"] == true)
 
-        // Production: refused, exit 1, every failed gate named.
+        // The upload was scanned (clean files) and the report kept.
+        #expect(pushed.json?["scan"]?["report_digest"]?.stringValue?.hasPrefix("sha256:") == true, "\(pushed.stdout)")
+        // Production: refused, exit 1, the failed gate named (signature, provenance and scan pass).
         let refused = try await warden(["registry", "promote", "fraud", "1", "--to", "production"])
         #expect(refused.status == 1)
-        #expect(refused.stderr.contains("scan") && refused.stderr.contains("approval"), "\(refused.stderr)")
-        #expect(!refused.stderr.contains("signature:"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("approval"), "\(refused.stderr)")
+        #expect(!refused.stderr.contains("signature:") && !refused.stderr.contains("scan:"), "\(refused.stderr)")
         // The uploader cannot approve; the reviewer granted on fraud can.
         #expect(try await warden(["registry", "approve", "fraud", "1"]).status == 1)
         let approved = try await warden(["registry", "approve", "fraud", "1", "--comment", "ok"], token: rob)
         #expect(approved.status == 0, "\(approved.stderr)")
-        let still = try await warden(["registry", "promote", "fraud", "1", "--to", "production", "--json"])
-        #expect(still.status == 1 && still.json?["error_code"]?.stringValue == "GATES_FAILED")
-        let remaining = still.json?["message"]?.stringValue ?? ""
-        #expect(remaining.contains("scan"), "\(remaining)")
-        #expect(remaining.contains("approval") == false, "\(remaining)")
+        let promoted = try await warden(["registry", "promote", "fraud", "1", "--to", "production", "--json"])
+        #expect(promoted.status == 0, "\(promoted.stdout)\(promoted.stderr)")
+        #expect(promoted.json?["to"]?.intValue == 1)
+        // An unsigned version cannot follow it there.
+        #expect(try await warden(["registry", "push", "fraud", folder.url("model/weights.bin")]).status == 0)
+        let unsigned = try await warden(["registry", "promote", "fraud", "2", "--to", "production", "--json"])
+        #expect(unsigned.status == 1 && unsigned.json?["error_code"]?.stringValue == "GATES_FAILED")
+        let remaining = unsigned.json?["message"]?.stringValue ?? ""
+        #expect(remaining.contains("signature") && remaining.contains("provenance") && remaining.contains("approval"), "\(remaining)")
 
         #expect(try await warden(["registry", "promote", "fraud", "1", "--to", "staging"]).status == 0)
         #expect(try await warden(["registry", "push", "fraud", folder.url("model/config.json")]).status == 0)
-        #expect(try await warden(["registry", "promote", "fraud", "2", "--to", "staging"]).status == 0)
+        #expect(try await warden(["registry", "promote", "fraud", "3", "--to", "staging"]).status == 0)
         let back = try await warden(["registry", "rollback", "fraud", "staging", "--json"])
-        #expect(back.status == 0 && back.json?["to"]?.intValue == 1 && back.json?["from"]?.intValue == 2, "\(back.stdout)\(back.stderr)")
+        #expect(back.status == 0 && back.json?["to"]?.intValue == 1 && back.json?["from"]?.intValue == 3, "\(back.stdout)\(back.stderr)")
 
         let pulled = try await warden(["registry", "pull", "fraud", "--alias", "staging", "--out", folder.url("pulled")], token: rob)
         #expect(pulled.status == 0, "\(pulled.stderr)")
@@ -95,7 +101,7 @@ struct RegistryCommandTests {
         #expect(try await warden(["registry", "pull", "fraud", "--version", "9", "--out", folder.url("none")]).status == 2)
 
         let shown = try await warden(["registry", "show", "fraud", "--json"])
-        #expect(shown.json?["versions"]?.arrayValue?.count == 2)
+        #expect(shown.json?["versions"]?.arrayValue?.count == 3)
         #expect(shown.json?["aliases"]?["staging"]?.intValue == 1)
         #expect(try await warden(["registry", "list", "--json"]).json?["models"]?.arrayValue?.count == 1)
 

@@ -103,7 +103,7 @@ struct MLflowAPITests {
             #expect(staged?["model_version"]?["current_stage"]?.stringValue == "Staging")
             let refused = try await call(.post, "/api/2.0/mlflow/model-versions/transition-stage", #"{"name":"iris","version":"1","stage":"Production"}"#, m)
             #expect(refused.0 == .badRequest && refused.1?["error_code"]?.stringValue == "INVALID_STATE")
-            #expect(refused.2.contains("scan") && refused.2.contains("approval") && refused.2.contains("signature"))
+            #expect(refused.2.contains("approval") && refused.2.contains("signature") && refused.2.contains("provenance"))
             let (_, model, _) = try await call(.get, "/api/2.0/mlflow/registered-models/get?name=iris", nil, reader)
             #expect(model?["registered_model"]?["latest_versions"]?.arrayValue?.count == 1)
             #expect(model?["registered_model"]?["aliases"] == [["alias": "champion", "version": "1"], ["alias": "staging", "version": "1"]])

@@ -90,7 +90,7 @@ check("get_latest_versions(Staging)", [v.version for v in latest] == ["1"])
 gate = refused(lambda: client.transition_model_version_stage("iris-lr", "1", "Production"))
 check("Production refused by the gates, naming them", gate is not None and "signature" in gate and "approval" in gate, gate)
 gate = refused(lambda: client.set_registered_model_alias("iris-lr", "production", "1"))
-check("alias production refused by the gates", gate is not None and "INVALID_STATE" in gate and "scan" in gate, gate)
+check("alias production refused by the gates", gate is not None and "INVALID_STATE" in gate and "provenance" in gate, gate)
 
 uri = client.get_model_version_download_uri("iris-lr", "1")
 check("download uri is the registered version", uri.startswith("mlflow-artifacts:/registry/iris-lr/1"), uri)
