@@ -127,6 +127,35 @@ struct MLflowAPITests {
         }
     }
 
+    /// Python's `requests` encodes query values as forms do (`+` for a space); metric history is
+    /// what `MlflowClient.get_metric_history` reads.
+    @Test func formEncodedFiltersAndMetricHistory() async throws {
+        let h = try await harness()
+        defer { h.folder.remove() }
+        let m = h.maintainer
+        try await withClient(h) { call in
+            #expect(try await call(.post, "/api/2.0/mlflow/registered-models/create", #"{"name":"iris"}"#, m).0 == .ok)
+            #expect(try await call(.post, "/api/2.0/mlflow/registered-models/set-tag", #"{"name":"iris","key":"team","value":"risk team"}"#, m).0 == .ok)
+            let (_, found, text) = try await call(.get, "/api/2.0/mlflow/registered-models/search?filter=name+%3D+%27iris%27+and+tag.team+%3D+%27risk+team%27", nil, m)
+            #expect(found?["registered_models"]?.arrayValue?.count == 1, "\(text)")
+            let (_, none, _) = try await call(.get, "/api/2.0/mlflow/registered-models/search?filter=tag.team+%3D+%27risk%2Bteam%27", nil, m)
+            #expect(none?["registered_models"]?.arrayValue?.count == 0)
+
+            let (_, experiment, _) = try await call(.post, "/api/2.0/mlflow/experiments/create", #"{"name":"e"}"#, m)
+            let id = try #require(experiment?["experiment_id"]?.stringValue)
+            let (_, run, _) = try await call(.post, "/api/2.0/mlflow/runs/create", #"{"experiment_id":"\#(id)","start_time":1}"#, m)
+            let runID = try #require(run?["run"]?["info"]?["run_id"]?.stringValue)
+            for (key, value, step) in [("loss", 0.9, 0), ("acc", 0.5, 0), ("loss", 0.4, 1)] {
+                let body = #"{"run_id":"\#(runID)","key":"\#(key)","value":\#(value),"timestamp":5,"step":\#(step)}"#
+                #expect(try await call(.post, "/api/2.0/mlflow/runs/log-metric", body, m).0 == .ok)
+            }
+            let (_, history, _) = try await call(.get, "/api/2.0/mlflow/metrics/get-history?run_id=\(runID)&metric_key=loss", nil, m)
+            #expect(history?["metrics"]?.arrayValue?.map { $0["step"]?.intValue } == [0, 1])
+            #expect(try await call(.get, "/api/2.0/mlflow/metrics/get-history?run_id=\(runID)", nil, m).0 == .badRequest)
+            #expect(try await call(.get, "/api/2.0/mlflow/metrics/get-history?run_id=\(runID)&metric_key=loss", nil, h.reader).0 == .forbidden)
+        }
+    }
+
     @Test func basicAuthMapsUserAndTokenAndSaysHowToAuthenticate() async throws {
         let h = try await harness()
         defer { h.folder.remove() }

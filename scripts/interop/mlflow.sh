@@ -6,7 +6,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/interop/common.sh
-ensure_venv mlflow-skinny scikit-learn pandas
+ensure_venv mlflow-skinny scikit-learn pandas skops
 WARDEN="$(warden_bin)" || exit 2
 T="$(mktemp -d)"; SERVER=""
 trap '[ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null; wait 2>/dev/null; rm -rf "$T"' EXIT
@@ -28,9 +28,15 @@ INFERENCE="$(token --role inference-client --name ivan)"
 check "warden registry token create prints wdn_ tokens" test "${MAINTAINER:0:4}${READER:0:4}" = "wdn_wdn_"
 
 echo "-- the mlflow client against warden serve"
-check "mlflow $("$PY" -c 'import mlflow; print(mlflow.__version__)'): log, register, alias, tags, search, stages, load, authz" \
-    "$PY" scripts/interop/mlflow_check.py "$URL" "$MAINTAINER" "$READER" "$INFERENCE"
-"$PY" scripts/interop/mlflow_check.py "$URL" "$MAINTAINER" "$READER" "$INFERENCE" > "$T/check.log" 2>&1 || sed 's/^/    /' "$T/check.log" | grep -v "^    PASS" | tail -n 30
+VERSION="$("$PY" -c 'import mlflow; print(mlflow.__version__)')"
+if "$PY" scripts/interop/mlflow_check.py "$URL" "$MAINTAINER" "$READER" "$INFERENCE" > "$T/check.log" 2>&1; then
+    echo "PASS mlflow $VERSION: log, register, alias, tags, search, stages, load, authz ($(grep -c '^PASS' "$T/check.log") checks)"
+    passed=$((passed + 1))
+else
+    echo "FAIL mlflow $VERSION: log, register, alias, tags, search, stages, load, authz"
+    grep -v '^PASS' "$T/check.log" | tail -n 30 | sed 's/^/    /'
+    failed=$((failed + 1))
+fi
 
 echo "-- the warden CLI sees what mlflow registered"
 check "warden registry show lists the MLflow-registered version" \

@@ -80,6 +80,12 @@ extension MLflowAPI {
             }
             return [:]
         }
+        route(api, .get, "/metrics/get-history") { request, _, principal in
+            let id = Self.query(request, "run_id") ?? Self.query(request, "run_uuid") ?? ""
+            let key = try Self.requiredQuery(request, "metric_key")
+            let run = try await owned(Kind.run, id, principal)
+            return ["metrics": .array((run["metrics"]?.arrayValue ?? []).filter { $0["key"]?.stringValue == key })]
+        }
         route(api, .post, "/runs/log-inputs") { request, context, principal in
             let json = try await body(request, context)
             _ = try await owned(Kind.run, try Self.required(json, "run_id"), principal)

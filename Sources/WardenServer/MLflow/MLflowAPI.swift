@@ -68,8 +68,18 @@ struct MLflowAPI: Sendable {
         try await server.body(request, context)
     }
 
+    /// A query parameter, decoded as HTML forms encode it (`+` is a space, then percent-escapes):
+    /// Python's `requests` sends MLflow filters that way.
     static func query(_ request: Request, _ name: String) -> String? {
-        request.uri.queryParameters[Substring(name)].map(String.init)
+        guard let raw = request.uri.query else { return nil }
+        for pair in raw.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let key = String(parts[0]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+            guard key == name else { continue }
+            let value = parts.count > 1 ? String(parts[1]) : ""
+            return value.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? value
+        }
+        return nil
     }
 
     static func required(_ json: JSONValue, _ key: String) throws -> String {
