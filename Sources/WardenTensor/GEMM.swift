@@ -133,14 +133,14 @@ package enum GEMM {
             let kcMax = Swift.min(blocking.kc, k)
             let mcMax = Swift.min(blocking.mc, (rows.count + mr - 1) / mr * mr)
             let ncMax = Swift.min(blocking.nc, (columns.count + nr - 1) / nr * nr)
-            let packedA = UnsafeMutableRawPointer.allocate(byteCount: mcMax * kcMax * 4 + 64, alignment: 64)
-                .bindMemory(to: Float.self, capacity: mcMax * kcMax)
-            let packedB = UnsafeMutableRawPointer.allocate(byteCount: ncMax * kcMax * 4 + 64, alignment: 64)
-                .bindMemory(to: Float.self, capacity: ncMax * kcMax)
-            defer {
-                UnsafeMutableRawPointer(packedA).deallocate()
-                UnsafeMutableRawPointer(packedB).deallocate()
+            PackingBufferPool.with(mcMax * kcMax, ncMax * kcMax) { packedA, packedB in
+                runBlocks(rows: rows, columns: columns, packedA: packedA, packedB: packedB)
             }
+        }
+
+        func runBlocks(rows: Range<Int>, columns: Range<Int>, packedA: UnsafeMutablePointer<Float>, packedB: UnsafeMutablePointer<Float>) {
+            let mr = blocking.mr
+            let nr = blocking.nr
             var jc = columns.lowerBound
             while jc < columns.upperBound {
                 let nc = Swift.min(blocking.nc, columns.upperBound - jc)

@@ -129,4 +129,17 @@ struct GEMMTests {
             for (a, b) in zip(results[0], other) { #expect(TensorTestSupport.maxDifference(a, b) < 1e-4) }
         }
     }
+
+    @Test func packingBuffersAreReusedButLargeOnesAreFreed() {
+        let small = PackingBufferPool.take(5000)
+        #expect(small.capacity >= 5000)
+        PackingBufferPool.give(small)
+        let again = PackingBufferPool.take(5000)
+        #expect(again.capacity >= 5000)
+        PackingBufferPool.give(again)
+        // Never retained: a buffer above the limit is freed on return (and a new one is made next time).
+        let large = PackingBufferPool.take(PackingBufferPool.maximumRetainedFloats + 1)
+        #expect(large.capacity > PackingBufferPool.maximumRetainedFloats)
+        PackingBufferPool.give(large)
+    }
 }

@@ -18,7 +18,7 @@ WARDEN="$(swift build -c release --scratch-path .build-release --show-bin-path)/
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores; $(uname -sr)"
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ); load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "warden kernels: $("$WARDEN" bench gemm --size 64 --min-time 0.01 --json | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["kernels"])')"
-"$PY" -c 'import numpy, threadpoolctl; i=[x for x in threadpoolctl.threadpool_info() if x["user_api"]=="blas"][0]; print(f"numpy {numpy.__version__}, OpenBLAS {i[\"version\"]}, as installed picks {i[\"architecture\"]}")'
+"$PY" -c 'import numpy, threadpoolctl; i = [x for x in threadpoolctl.threadpool_info() if x["user_api"] == "blas"][0]; print("numpy", numpy.__version__ + ", OpenBLAS", i["version"] + ", as installed picks", i["architecture"])'
 echo
 echo "| N | threads | warden GFLOP/s | NumPy as installed | warden ÷ NumPy | OpenBLAS SkylakeX (AVX-512) | warden ÷ SkylakeX | OpenBLAS Haswell (AVX2) |"
 echo "|---|---|---|---|---|---|---|---|"

@@ -39,7 +39,8 @@ public final class Adam: Optimizer {
             let updated = try writableCopy(parameter)
             if updated.count == 0 { continue }
             let key = ObjectIdentifier(parameter)
-            var state = moments[key] ?? ([Float](repeating: 0, count: updated.count), [Float](repeating: 0, count: updated.count))
+            // Taken out of the dictionary so the arrays are uniquely owned and update in place.
+            var state = moments.removeValue(forKey: key) ?? ([Float](repeating: 0, count: updated.count), [Float](repeating: 0, count: updated.count))
             state.first.withUnsafeMutableBufferPointer { m in
                 state.second.withUnsafeMutableBufferPointer { v in
                     OptimizerKernels.adam(

@@ -25,7 +25,8 @@ public final class SGD: Optimizer {
             let updated = try writableCopy(parameter)
             if updated.count == 0 { continue }
             let key = ObjectIdentifier(parameter)
-            var state = momentum > 0 ? velocity[key] ?? [Float](repeating: 0, count: updated.count) : []
+            // Taken out of the dictionary so the array is uniquely owned and updates in place.
+            var state = momentum > 0 ? velocity.removeValue(forKey: key) ?? [Float](repeating: 0, count: updated.count) : []
             state.withUnsafeMutableBufferPointer { v in
                 OptimizerKernels.sgd(
                     count: updated.count, parameter: updated.pointer, gradient: gradient.pointer,
