@@ -42,7 +42,7 @@ public struct Registry: Sendable {
     }
 
     /// Checks `action`; a denial is audited and thrown.
-    func authorize(_ principal: Principal, _ action: RegistryAction, model: RegisteredModel?, subject: String) async throws {
+    package func authorize(_ principal: Principal, _ action: RegistryAction, model: RegisteredModel?, subject: String) async throws {
         let decision = policy.decide(principal, action, model: model)
         guard decision.allowed else {
             try await store.appendAudit(draft(principal, "auth.denied", subject, ["action": .string(action.rawValue), "reason": .string(decision.reason)]))

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import WardenCore
 import WardenTesting
@@ -53,6 +54,10 @@ struct RegistryCrashTests {
         return ((response as? HTTPURLResponse)?.statusCode ?? 0, try? JSONParser().parse(Array(data)))
     }
 
+    final class Counter: Sendable {
+        let value = Mutex(0)
+    }
+
     struct Acknowledged: Sendable {
         var version: Int
         var digest: String
@@ -66,6 +71,7 @@ struct RegistryCrashTests {
         let first = try await Server(data: data, token: token, log: folder.url("serve1.log"))
         #expect(try await Self.call("POST", first.url + "/api/v1/models", token: token, body: Data(#"{"name":"fraud"}"#.utf8), json: true).0 == 201)
 
+        let count = Counter()
         let acknowledged = try await withThrowingTaskGroup(of: [Acknowledged].self) { group in
             for worker in 0..<6 {
                 group.addTask {
@@ -80,6 +86,7 @@ struct RegistryCrashTests {
                             let (created, version) = try await Self.call("POST", first.url + "/api/v1/models/fraud/versions", token: token, body: Data(body.utf8), json: true)
                             guard created == 201, let number = version?["version"]?.intValue else { break }
                             mine.append(Acknowledged(version: Int(number), digest: digest))
+                            count.value.withLock { $0 += 1 }
                         } catch {
                             break  // the server is gone
                         }
@@ -88,14 +95,16 @@ struct RegistryCrashTests {
                 }
             }
             group.addTask {
-                // Kill it mid-burst, once some versions are acknowledged and more are in flight.
-                try await Task.sleep(for: .milliseconds(1500))
+                // Kill it mid-burst: once a dozen versions are acknowledged (however slow the
+                // machine), while the six workers have more uploads and commits in flight.
+                for _ in 0..<1500 where count.value.withLock({ $0 }) < 12 { try await Task.sleep(for: .milliseconds(10)) }
                 first.kill9()
                 return []
             }
             return try await group.reduce(into: [Acknowledged]()) { $0 += $1 }
         }
-        #expect(acknowledged.count >= 3, "the burst acknowledged too little before the kill to mean anything")
+        #expect(acknowledged.count >= 12, "the burst acknowledged too little before the kill to mean anything")
+        #expect(acknowledged.count < 6 * 40, "the kill came after the burst had finished")
 
         let second = try await Server(data: data, token: token, log: folder.url("serve2.log"))
         defer { second.kill9() }

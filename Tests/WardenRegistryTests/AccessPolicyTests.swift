@@ -1,5 +1,6 @@
 import Testing
 import WardenRegistry
+import WardenTesting
 
 struct AccessPolicyTests {
     static let model = RegisteredModel(name: "fraud", createdAt: 0)
@@ -60,6 +61,38 @@ struct APITokenTests {
         #expect(!record.accepts(secret: flipped, now: 1200))
         // The plaintext secret is nowhere in the stored record.
         #expect(!"\(record)".contains(plaintext.split(separator: "_").last!))
+    }
+
+    /// The comparison behind every token check (stored and cached): a difference in any byte, at
+    /// any position, or in length is a mismatch. (It has no early exit, so its time does not say
+    /// where inputs differ; timing is not measured in unit tests.)
+    @Test func constantTimeComparisonFindsEveryDifference() {
+        var generator = SeededGenerator(seed: 6)
+        let a = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        #expect(ConstantTime.equal(a, a) && ConstantTime.equal([], []))
+        for index in a.indices {
+            for bit in 0..<8 {
+                var b = a
+                b[index] ^= 1 << bit
+                #expect(!ConstantTime.equal(a, b), "byte \(index) bit \(bit)")
+            }
+        }
+        #expect(!ConstantTime.equal(a, Array(a.dropLast())) && !ConstantTime.equal(a, a + [0]) && !ConstantTime.equal([], [0]))
+    }
+
+    /// A cached token is found by its public id; the secret is still compared, so a forged secret
+    /// with a cached id is refused, and a revoked token is forgotten at once.
+    @Test func theCacheStillChecksTheSecret() async throws {
+        let store = InMemoryRegistryStore()
+        let registry = Registry(store: store, tokenCache: VerifiedTokenCache(lifetimeMillis: 60_000, capacity: 10))
+        let admin = Principal(id: "root", name: "root", roles: [.admin])
+        let issued = try await registry.createToken(name: "alice", role: .reader, by: admin)
+        #expect(try await registry.authenticate(token: issued.plaintext)?.id == "alice")
+        #expect(registry.tokenCache?.count == 1)
+        let forged = "wdn_\(issued.token.id)_" + Base64URL.encode([UInt8](repeating: 7, count: 32))
+        #expect(try await registry.authenticate(token: forged) == nil)
+        _ = try await registry.revokeToken(id: issued.token.id, by: admin)
+        #expect(try await registry.authenticate(token: issued.plaintext) == nil)
     }
 
     @Test(arguments: ["", "wdn_", "wdn_abc_def", "xyz_0123456789ab_" + String(repeating: "A", count: 43), "wdn_0123456789ab_!!!", String(repeating: "w", count: 500)])

@@ -188,13 +188,18 @@ extension MLflowAPI {
     // MARK: operations
 
     /// `model-versions/create`: the source must be artefacts this server stores (a logged model,
-    /// a run's artefact folder, or an `mlflow-artifacts:` path); they become the version's
+    /// a run's artefact folder, or an `mlflow-artifacts:` path) in the caller's own workspace
+    /// (admins: any); they become the version's
     /// immutable artefacts, checked like a native upload.
     func createVersion(_ json: JSONValue, _ principal: Principal) async throws -> JSONValue {
         let name = try Self.required(json, "name")
         let source = try Self.required(json, "source")
         let model = try await registry.model(name, by: principal)
+        // The right to upload comes first, so the source is not even looked at for others; then the
+        // source must be the caller's own workspace (registering it would publish it).
+        try await registry.authorize(principal, .uploadVersion, model: model, subject: model.name)
         let (prefix, owner) = try await artifactPrefix(forSource: source, modelID: json["model_id"]?.stringValue, runID: json["run_id"]?.stringValue)
+        if let owner { _ = try await owned(owner.kind, owner.id, principal) }
         let files = try await store.documents(Kind.artifact, prefix: prefix, limit: server.configuration.limits.maxResults)
         guard !files.isEmpty else {
             throw APIError(.badRequest, "INVALID_PARAMETER_VALUE", "The source '\(source.prefix(200))' holds no artefacts on this server; log them first")
