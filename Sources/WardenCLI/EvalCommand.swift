@@ -32,10 +32,7 @@ struct EvalCommand: ParsableCommand {
 
     func run() throws {
         let predictor = try TabularPredictor(model: try ONNXModel(contentsOf: model))
-        let table = try CSVDataset(path: data, label: label, features: predictor.featureNames)
-        guard table.featureColumns.count == predictor.width else {
-            throw ValidationError("'\(data)' has \(table.featureColumns.count) feature columns besides '\(label)'; '\(model)' takes \(predictor.width) values per row")
-        }
+        let table = try predictor.table(data, label: label)
         var correct = 0, n = 0
         try table.forEachBatch(rows: batch) { chunk in
             let predicted = try predictor.predictedLabels(try predictor.run(features: chunk.features, rows: chunk.rowCount), rows: chunk.rowCount)

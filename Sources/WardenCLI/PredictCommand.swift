@@ -34,10 +34,7 @@ struct PredictCommand: ParsableCommand {
 
     func run() throws {
         let predictor = try TabularPredictor(model: try ONNXModel(contentsOf: model))
-        let table = try CSVDataset(path: data, label: label, features: predictor.featureNames)
-        guard table.featureColumns.count == predictor.width else {
-            throw ValidationError("'\(data)' has \(table.featureColumns.count) feature columns; '\(model)' takes \(predictor.width) values per row\(label == nil ? " (name the label column with --label)" : "")")
-        }
+        let table = try predictor.table(data, label: label)
         var text: [UInt8] = []
         var header: [String]?
         var rows = 0

@@ -150,3 +150,17 @@ struct ONNXHostileInputTests {
         #expect(message { _ = try ONNXModel(proto: proto, source: "empty.onnx", directory: nil) }.contains("operator set"))
     }
 }
+
+extension ONNXHostileInputTests {
+    @Test func shapesReadFromDataCannotAskForAllMemory() throws {
+        var b = ONNXGraphBuilder()
+        b.input("x", shape: [.fixed(1)])
+        b.initializer("huge", ONNXValue(Tensor<Int64>([1 << 20, 1 << 20])))
+        b.node("ConstantOfShape", inputs: ["huge"], outputs: ["c"], name: "fill")
+        b.node("Expand", inputs: ["x", "huge"], outputs: ["y"], name: "grow")
+        b.output("c", shape: nil)
+        b.output("y", shape: nil)
+        let text = message { _ = try ONNXSession(model: try b.model()).run(Tensor<Float>([1])) }
+        #expect(text.contains("'fill' (ConstantOfShape)") && text.contains("would create more than"))
+    }
+}

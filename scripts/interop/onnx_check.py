@@ -171,14 +171,17 @@ def operator_cases():
     yield "LinearClassifier", single("LinearClassifier", [("x", x)], {
         "coefficients": f32(3, 4).ravel().tolist(), "intercepts": [0.1, -0.2, 0.3], "classlabels_ints": [3, 5, 7],
         "post_transform": "LOGISTIC"}, outputs=2, domain="ai.onnx.ml")
-    yield "Normalizer", single("Normalizer", [("x", f32(3, 4, low=0.1, high=2))], {"norm": "L1"}, domain="ai.onnx.ml", float_output=[3, 4])
+    yield "LinearRegressor", single("LinearRegressor", [("x", x)], {"coefficients": f32(2, 4).ravel().tolist(), "intercepts": [0.1, -0.2],
+                                                          "targets": 2}, domain="ai.onnx.ml", float_output=[3, 2])
+    for norm in ["L1", "L2", "MAX"]:
+        yield f"Normalizer-{norm}", single("Normalizer", [("x", f32(3, 4, low=0.1, high=2))], {"norm": norm}, domain="ai.onnx.ml", float_output=[3, 4])
     yield "Scaler", single("Scaler", [("x", x)], {"offset": [0.1, 0.2, 0.3, 0.4], "scale": [2.0, 1.0, 0.5, 3.0]}, domain="ai.onnx.ml", float_output=[3, 4])
     yield "ArrayFeatureExtractor", single("ArrayFeatureExtractor", [("x", x), ("i", ("init", np.array([3, 0], np.int64)))], domain="ai.onnx.ml")
 
 
 def sklearn_cases():
     from sklearn.datasets import load_digits
-    from sklearn.linear_model import LogisticRegression
+    from sklearn.linear_model import LinearRegression, LogisticRegression
     from sklearn.neural_network import MLPClassifier
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
@@ -188,6 +191,7 @@ def sklearn_cases():
     models = {
         "skl2onnx-MLPClassifier": MLPClassifier((32, 16), max_iter=200, random_state=0).fit(X, y),
         "skl2onnx-LogisticRegression": LogisticRegression(max_iter=500).fit(X, y),
+        "skl2onnx-LinearRegression": LinearRegression().fit(X, y.astype(np.float32)),
         "skl2onnx-LogisticRegression-binary": LogisticRegression(max_iter=500).fit(X, y > 4),
         "skl2onnx-StandardScaler+LogisticRegression": make_pipeline(StandardScaler(), LogisticRegression(max_iter=500)).fit(X, y),
     }

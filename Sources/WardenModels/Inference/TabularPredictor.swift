@@ -1,4 +1,5 @@
 import WardenCore
+import WardenFormats
 import WardenTensor
 
 /// Runs a one-input ONNX model on rows of features (a CSV table's), the way `warden predict` and
@@ -38,6 +39,18 @@ public struct TabularPredictor: Sendable {
         guard let text, case .array(let items)? = try? JSONParser().parse(Array(text.utf8)) else { return nil }
         let strings = items.compactMap(\.stringValue)
         return strings.count == items.count ? strings : nil
+    }
+
+    /// Opens a CSV table for this model: its feature columns by the model's recorded names (else every
+    /// column but `label`), checked against the width the model takes.
+    /// - Throws: `.invalidInput` for a missing column or a table of the wrong width; as ``WardenFormats/CSVDataset/init(path:label:features:)``.
+    public func table(_ path: String, label: String?) throws -> CSVDataset {
+        let table = try CSVDataset(path: path, label: label, features: featureNames)
+        guard table.featureColumns.count == width else {
+            let besides = label.map { " besides '\($0)'" } ?? " (name the label column with --label)"
+            throw WardenError.invalidInput("'\(path)' has \(table.featureColumns.count) feature columns\(besides); '\(session.model.source)' takes \(width) values per row")
+        }
+        return table
     }
 
     /// Values per row the model takes.

@@ -29,24 +29,12 @@ public enum ONNXExporter {
                 for inner in sequential.layers { try emit(inner) }
             case let dense as Dense:
                 let out = next("gemm")
-                builder.initializer(dense.weight.name, ONNXValue(dense.weight.value))
-                var inputs = [current, dense.weight.name]
-                if let bias = dense.bias {
-                    builder.initializer(bias.name, ONNXValue(bias.value))
-                    inputs.append(bias.name)
-                }
-                builder.node("Gemm", inputs: inputs, outputs: [out], name: out, attributes: [("transB", .int(1))])
+                builder.node("Gemm", inputs: weights(dense.weight, dense.bias), outputs: [out], name: out, attributes: [("transB", .int(1))])
                 current = out
             case let conv as Conv2D:
                 let out = next("conv")
-                builder.initializer(conv.weight.name, ONNXValue(conv.weight.value))
-                var inputs = [current, conv.weight.name]
-                if let bias = conv.bias {
-                    builder.initializer(bias.name, ONNXValue(bias.value))
-                    inputs.append(bias.name)
-                }
                 let options = conv.options
-                builder.node("Conv", inputs: inputs, outputs: [out], name: out, attributes: [
+                builder.node("Conv", inputs: weights(conv.weight, conv.bias), outputs: [out], name: out, attributes: [
                     ("kernel_shape", .ints(conv.weight.value.shape[2...].map(Int64.init))), ("strides", .ints(options.strides.map(Int64.init))),
                     ("pads", .ints(options.pads.map(Int64.init))), ("dilations", .ints(options.dilations.map(Int64.init))),
                     ("group", .int(Int64(options.groups))),
@@ -84,6 +72,13 @@ public enum ONNXExporter {
             default:
                 throw WardenError.unsupported("ONNX export does not cover the layer \(type(of: layer))")
             }
+        }
+        /// The current value, the weight and the bias (if any) as node inputs, the parameters as initialisers.
+        func weights(_ weight: Parameter, _ bias: Parameter?) -> [String] {
+            builder.initializer(weight.name, ONNXValue(weight.value))
+            guard let bias else { return [current, weight.name] }
+            builder.initializer(bias.name, ONNXValue(bias.value))
+            return [current, weight.name, bias.name]
         }
         func simple(_ op: String, name: String, attributes: [(String, ONNXAttribute)] = []) -> String {
             builder.node(op, inputs: [current], outputs: [name], name: name, attributes: attributes)

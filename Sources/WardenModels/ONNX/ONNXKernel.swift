@@ -63,6 +63,23 @@ struct ONNXKernelInputs {
         }
     }
 
+    /// The most elements an operator may create from a shape given as data (`ConstantOfShape`,
+    /// `Expand`, `Pad`): 2²⁸ (1 GiB of floats), so a hostile model cannot ask for all memory.
+    static let maximumCreatedElements = 1 << 28
+
+    /// Refuses a shape read from the graph's data that would create more than ``maximumCreatedElements``.
+    func checkCreated(_ shape: [Int]) throws {
+        var count = 1
+        for size in shape {
+            guard size >= 0 else { throw error("shape \(shape) has a negative dimension") }
+            let (product, overflow) = count.multipliedReportingOverflow(by: size)
+            guard !overflow, product <= Self.maximumCreatedElements else {
+                throw error("shape \(shape) would create more than \(Self.maximumCreatedElements) elements")
+            }
+            count = product
+        }
+    }
+
     /// A one-element float input (`Clip` bounds, `Dropout` ratio), if given.
     func floatScalar(_ index: Int) throws -> Float? {
         guard has(index) else { return nil }

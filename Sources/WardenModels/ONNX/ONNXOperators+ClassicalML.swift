@@ -89,10 +89,22 @@ extension ONNXOperators {
             let scale: Variable = switch norm {
             case "L1": try x.abs().sum(axes: [1], keepingDimensions: true)
             case "L2": try x.squared().sum(axes: [1], keepingDimensions: true).squareRoot()
-            default: Variable(try x.value.max(axes: [1], keepingDimensions: true))
+            default: try rowMaximum(x)
             }
             return .float(try x / scale)
         }
+    }
+
+    /// Each row's largest value `[N, 1]`, differentiable: the gradient goes to the row's first maximum.
+    static func rowMaximum(_ x: Variable) throws -> Variable {
+        let (rows, columns) = (x.shape[0], x.shape[1])
+        let values = x.value.scalars
+        var mask = [Float](repeating: 0, count: values.count)
+        for row in 0..<rows where columns > 0 {
+            let slice = values[(row * columns)..<((row + 1) * columns)]
+            if let top = slice.indices.max(by: { slice[$0] < slice[$1] || (slice[$0] == slice[$1] && $0 > $1) }) { mask[top] = 1 }
+        }
+        return try (x * Variable(try Tensor(shape: x.shape, scalars: mask))).sum(axes: [1], keepingDimensions: true)
     }
 
     static func scaler(_ node: ONNXNode) throws -> ONNXKernel {

@@ -68,6 +68,7 @@ extension ONNXOperators {
             guard fill.count == 1 else { throw node.error("'value' must hold one element, got shape \(fill.shape)") }
             return .single { inputs in
                 let shape = try inputs.intList(0)
+                try inputs.checkCreated(shape)
                 switch fill.storage {
                 case .float(let t): return .float(Variable(try Tensor(shape: shape, repeating: t.scalar!)))
                 case .int64(let t): return .int64(try Tensor(shape: shape, repeating: t.scalar!))
@@ -83,6 +84,7 @@ extension ONNXOperators {
             .single { inputs in
                 let x = try inputs.value(0)
                 let target = try Tensor<Float>.broadcastShape(x.shape, try inputs.intList(1))
+                try inputs.checkCreated(target)
                 return try x.applying(Expand(shape: target))
             }
         },
@@ -181,6 +183,9 @@ extension ONNXOperators {
             guard pads.count == 2 * axes.count, axes.allSatisfy({ (0..<rank).contains($0) }) else {
                 throw inputs.error("pads \(pads) do not fit a tensor of rank \(rank)")
             }
+            var padded = x.shape
+            for (i, axis) in axes.enumerated() { padded[axis] += pads[i] + pads[i + axes.count] }
+            try inputs.checkCreated(padded)
             var y = x
             for (i, axis) in axes.enumerated() {
                 let (begin, end) = (pads[i], pads[i + axes.count])
