@@ -62,14 +62,7 @@ struct ModelScanCommand: AsyncParsableCommand {
         case .sarif: text = SARIFWriter().document(for: report).prettyString(indent: 2)
         }
         if let output {
-            if FileIO.kind(of: output) == .special {
-                // A device or pipe (/dev/null, /dev/stdout): write into it; an atomic rename would replace it.
-                guard let handle = FileHandle(forWritingAtPath: output) else { throw WardenError.io("Cannot write to '\(output)'") }
-                handle.write(Data((text + "\n").utf8))
-                try? handle.close()
-            } else {
-                try FileIO.writeAtomically(text + "\n", to: output)
-            }
+            try FileIO.writeAtomically(text + "\n", to: output)
             if chosen != .text || outputOptions.quiet { Console.error(ModelScanCommand.summary(report)) }
         } else {
             Console.output(text)

@@ -105,8 +105,14 @@ public enum FileIO: Sendable {
     }
 
     /// Writes `bytes` to `path` atomically: a temp file beside it, fsync, rename, fsync of the folder.
-    /// Readers see the old file or the new one, never a partial one.
+    /// Readers see the old file or the new one, never a partial one. A device, pipe or socket at
+    /// `path` (`/dev/null`, `/dev/stdout`, a FIFO) is written into instead: renaming over it would
+    /// replace the device with a regular file.
     public static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws(WardenError) {
+        if isStreamTarget(path) {
+            try writeInto(path, bytes)
+            return
+        }
         let directory = parentDirectory(of: path)
         var template = Array("\(directory)/.\(lastComponent(of: path)).tmp-XXXXXX".utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
@@ -140,6 +146,30 @@ public enum FileIO: Sendable {
         if dfd >= 0 {
             _ = fsync(dfd)
             close(dfd)
+        }
+    }
+
+    /// Whether `path` (following symlinks) is a character device, FIFO or socket.
+    static func isStreamTarget(_ path: String) -> Bool {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return false }
+        let type = info.st_mode & S_IFMT
+        return type == S_IFCHR || type == S_IFIFO || type == S_IFSOCK
+    }
+
+    /// Writes all of `bytes` into an existing device or pipe.
+    private static func writeInto(_ path: String, _ bytes: [UInt8]) throws(WardenError) {
+        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .io("Cannot write to '\(path)': \(errnoText())") }
+        defer { close(fd) }
+        var written = 0
+        while written < bytes.count {
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, bytes.count - written) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .io("Cannot write to '\(path)': \(errnoText())")
+            }
+            written += n
         }
     }
 

@@ -53,6 +53,39 @@ struct FileIOTests {
         #expect(FileIO.kind(of: folder.url("link.txt")) == .regular)
     }
 
+    @Test func atomicWriteToADeviceWritesIntoItInsteadOfReplacingIt() throws {
+        try FileIO.writeAtomically("discarded\n", to: "/dev/null")
+        #expect(FileIO.kind(of: "/dev/null") == .special)
+    }
+
+    @Test func atomicWriteToAFIFOStreamsIntoIt() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let fifo = folder.url("pipe")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let box = BytesBox()
+        let done = DispatchSemaphore(value: 0)
+        Thread {
+            let fd = open(fifo, O_RDONLY)
+            if fd >= 0 {
+                var buffer = [UInt8](repeating: 0, count: 4096)
+                while case let n = buffer.withUnsafeMutableBytes({ read(fd, $0.baseAddress!, 4096) }), n > 0 {
+                    box.bytes += buffer[0..<n]
+                }
+                close(fd)
+            }
+            done.signal()
+        }.start()
+        try FileIO.writeAtomically("through the pipe", to: fifo)
+        if done.wait(timeout: .now() + 10) == .timedOut {
+            Issue.record("nothing was written into the FIFO")
+            return
+        }
+        #expect(box.bytes == Array("through the pipe".utf8))
+        #expect(FileIO.kind(of: fifo) == .special)
+        #expect(try Self.listing(folder.path) == ["pipe"])
+    }
+
     // MARK: forEachChunk
 
     struct ChunkCase: Sendable, CustomTestStringConvertible {
@@ -177,6 +210,11 @@ struct FileIOTests {
             done.wait()
         }
         #expect(box.get()?.code == .invalidInput)
+    }
+
+    final class BytesBox: @unchecked Sendable {
+        // Written by one thread before a semaphore signal, read after the wait.
+        var bytes: [UInt8] = []
     }
 
     final class ResultBox: @unchecked Sendable {
