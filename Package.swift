@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "WardenTensor", targets: ["WardenTensor"]),
         .library(name: "WardenModels", targets: ["WardenModels"]),
         .library(name: "WardenData", targets: ["WardenData"]),
+        .library(name: "WardenAnalysis", targets: ["WardenAnalysis"]),
         .library(name: "WardenRegistry", targets: ["WardenRegistry"]),
     ],
     dependencies: [
@@ -69,6 +70,7 @@ let package = Package(
             dependencies: ["WardenCore", "WardenFormats", "WardenTensor"]
         ),
         .target(name: "WardenData", dependencies: ["WardenCore", "WardenCrypto", "WardenFormats"]),
+        .target(name: "WardenAnalysis", dependencies: ["WardenCore", "WardenTensor", "WardenModels", "WardenData"]),
         .target(name: "WardenRegistry", dependencies: ["WardenCore", "WardenCrypto", "WardenScan"]),
         .target(
             name: "WardenServer",
@@ -93,7 +95,7 @@ let package = Package(
             name: "WardenCLI",
             dependencies: [
                 "WardenCore", "WardenCrypto", "WardenSBOM", "WardenFormats", "WardenScan",
-                "WardenTensor", "WardenModels", "WardenData", "WardenRegistry", "WardenRegistrySQLite", "WardenRegistryPostgres", "WardenServer",
+                "WardenTensor", "WardenModels", "WardenData", "WardenAnalysis", "WardenRegistry", "WardenRegistrySQLite", "WardenRegistryPostgres", "WardenServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -111,6 +113,7 @@ let package = Package(
         .testTarget(name: "WardenTensorTests", dependencies: ["WardenTensor", "WardenTesting"]),
         .testTarget(name: "WardenModelsTests", dependencies: ["WardenModels", "WardenFormats", "WardenTesting"]),
         .testTarget(name: "WardenDataTests", dependencies: ["WardenData", "WardenTesting"]),
+        .testTarget(name: "WardenAnalysisTests", dependencies: ["WardenAnalysis", "WardenModels", "WardenTensor", "WardenTesting"]),
         .testTarget(
             name: "WardenRegistryTests",
             dependencies: [

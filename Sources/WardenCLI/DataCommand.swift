@@ -5,7 +5,7 @@ import ArgumentParser
 struct DataCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
-        abstract: "Protect training data: provenance, versions, integrity, encryption, PII, differential privacy.",
+        abstract: "Protect training data: provenance, versions, integrity, encryption, PII, differential privacy, poisoning scan.",
         discussion: """
             Example:
               warden data add data/train.csv
@@ -18,6 +18,7 @@ struct DataCommand: AsyncParsableCommand {
             DataVerifyCommand.self, DataPushCommand.self, DataPullCommand.self,
             DataEncryptCommand.self, DataDecryptCommand.self,
             DataPIICommand.self, DataDPStatsCommand.self, DataDPEpsilonCommand.self,
+            DataScanCommand.self,
         ]
     )
 }

@@ -70,6 +70,7 @@ final class DemoRun {
         step("data-protection") {
             try DemoRun.protectData(root: root, artefacts: &artefacts)
         }
+        step("poisoning") { try DemoRun.scanForPoison(root: root, artefacts: &artefacts) }
         step("train") { try DemoRun.trainModel(root: root, artefacts: &artefacts) }
         step("model") {
             guard let signingKey else { throw WardenError.internalError("no key") }
@@ -203,7 +204,6 @@ final class DemoRun {
 
     /// Stages of the capstone whose capability has not landed yet.
     static let notBuilt: [(String, String)] = [
-        ("poisoning", "the poisoning scan is not built yet"),
         ("gateway", "the inference gateway is not built yet"),
     ]
 

@@ -1,0 +1,113 @@
+import Foundation
+import WardenCore
+import WardenModels
+import WardenTensor
+
+/// The classifier whose out-of-sample probabilities feed confident learning: native logistic
+/// regression (``SoftmaxRegression``) or a network from a ``ModelSpec`` trained by WardenModels'
+/// ``Trainer``. Both train on the standardised features.
+public enum ProbabilityModel: Sendable, CustomStringConvertible {
+    case logisticRegression(l2: Double)
+    case network(spec: ModelSpec, epochs: Int, learningRate: Float)
+
+    /// `logreg` or a trainer spec such as `mlp:64`.
+    /// - Throws: `.invalidInput` for an unknown model.
+    public init(parsing text: String, epochs: Int = 30) throws {
+        if text == "logreg" {
+            self = .logisticRegression(l2: 1e-3)
+        } else if !text.hasPrefix("mlp:") && !text.hasPrefix("cnn:") {
+            throw WardenError.invalidInput("Model '\(text)' is not logreg, mlp:H1,H2,… or cnn:CxHxW:…")
+        } else {
+            self = .network(spec: try ModelSpec(parsing: text), epochs: epochs, learningRate: 3e-3)
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .logisticRegression: "logreg"
+        case .network(let spec, _, _): spec.description
+        }
+    }
+
+    /// A model fitted on `rows` of `table`, as a function from rows to probabilities.
+    func fit(_ table: FeatureTable, rows: [Int], seed: UInt64) throws -> FittedProbabilityModel {
+        let x = try table.standardizedRows(rows)
+        let labels = rows.map { table.labels[$0] }
+        switch self {
+        case .logisticRegression(let l2):
+            return .regression(try SoftmaxRegression(x: x, labels: labels, classes: table.classes.count, l2: l2))
+        case .network(let spec, let epochs, let learningRate):
+            let dataset = try LabeledDataset(
+                features: x, labels: labels.map(Int64.init), classes: table.classes, featureNames: table.featureNames, source: table.source)
+            let trainer = try Trainer(
+                spec: spec, features: table.width, classes: table.classes, featureNames: table.featureNames,
+                configuration: Trainer.Configuration(epochs: epochs, learningRate: learningRate, batchSize: 32, seed: seed))
+            try trainer.train(on: dataset)
+            return .network(trainer.model, inputShape: trainer.inputShape)
+        }
+    }
+}
+
+/// A fitted ``ProbabilityModel``.
+enum FittedProbabilityModel {
+    case regression(SoftmaxRegression)
+    case network(Sequential, inputShape: [Int])
+
+    /// Probabilities of `rows` of `table`, row-major `rows.count × classes`.
+    func probabilities(_ table: FeatureTable, rows: [Int]) throws -> [Float] {
+        let x = try table.standardizedRows(rows)
+        switch self {
+        case .regression(let model):
+            return try model.probabilities(x)
+        case .network(let model, let inputShape):
+            return try model(x.reshaped(to: [rows.count] + inputShape)).softmax(axis: 1).scalars
+        }
+    }
+
+    /// The input of the last layer (the penultimate representation) of a network, `nil` for a
+    /// linear model; row-major `rows.count × width`.
+    func penultimate(_ table: FeatureTable, rows: [Int]) throws -> (values: [Float], width: Int)? {
+        guard case .network(let model, let inputShape) = self, model.layers.count > 1 else { return nil }
+        var value = try table.standardizedRows(rows).reshaped(to: [rows.count] + inputShape)
+        for layer in model.layers.dropLast() { value = try layer(value) }
+        value = try value.flattened(axis: 1)
+        return (value.scalars, value.shape[1])
+    }
+}
+
+/// Out-of-sample class probabilities from seeded stratified K-fold cross-validation: each row's
+/// probabilities come from a model that did not see it.
+public struct CrossValidatedProbabilities: Sendable {
+    /// Row-major `rows × classes`.
+    public let probabilities: [Float]
+    public let classes: Int
+    public let folds: Int
+    /// The fraction of rows whose most probable class is their label.
+    public let accuracy: Double
+
+    /// - Throws: `.invalidInput` when a class has fewer rows than folds allow, or training fails.
+    public init(_ table: FeatureTable, model: ProbabilityModel, folds: Int, seed: UInt64, progress: (Int) -> Void = { _ in }) throws {
+        let split = try StratifiedKFold(labels: table.labels, folds: folds, seed: seed)
+        let k = table.classes.count
+        var probabilities = [Float](repeating: 0, count: table.rows * k)
+        for fold in 0..<folds {
+            let (train, test) = split.split(fold)
+            guard !test.isEmpty else { continue }
+            let fitted = try model.fit(table, rows: train, seed: seed &+ UInt64(fold))
+            let p = try fitted.probabilities(table, rows: test)
+            for (i, row) in test.enumerated() {
+                for c in 0..<k { probabilities[row * k + c] = p[i * k + c] }
+            }
+            progress(fold + 1)
+        }
+        var correct = 0
+        for row in 0..<table.rows {
+            let slice = probabilities[(row * k)..<((row + 1) * k)]
+            if slice.firstIndex(of: slice.max()!)! - row * k == table.labels[row] { correct += 1 }
+        }
+        self.probabilities = probabilities
+        classes = k
+        self.folds = folds
+        accuracy = Double(correct) / Double(table.rows)
+    }
+}

@@ -1,0 +1,102 @@
+import ArgumentParser
+import Foundation
+import WardenAnalysis
+import WardenCore
+import WardenModels
+
+/// `warden data scan`: training-data poisoning detection on a labelled CSV table.
+struct DataScanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scan",
+        abstract: "Find poisoned rows in a labelled CSV table: label flips, outliers, conflicting duplicates.",
+        discussion: """
+            Runs every detector in one pass (see docs/poisoning.md): confident learning on \
+            out-of-sample probabilities from seeded stratified K-fold cross-validation of --model \
+            (per-class thresholds, confident joint, pruning by the estimated noise matrix, as \
+            cleanlab's find_label_issues), k-nearest-neighbour label disagreement, exact and near \
+            duplicates with conflicting labels, and three outlier detectors (robust z-scores with \
+            median/MAD, Mahalanobis distance under a trimmed robust covariance, a seeded Isolation \
+            Forest) of which two must agree. Each suspicious row is reported with its reasons and \
+            scores; the verdict is 'suspicious' when more than --max-flagged-fraction of the rows \
+            are flagged. Features must be numbers (one-hot encode categories first); constant \
+            columns are ignored and listed.
+
+            --flagged-out writes the 0-based data-row indices (header excluded) of the flagged \
+            rows, ascending, one per line, for `warden train --drop-flagged`.
+
+            Exit codes: 0 clean (or --exit-zero) · 1 suspicious · 2 bad usage or unreadable, \
+            ragged, non-numeric or single-class data (the error names the row).
+
+            Example:
+              warden data scan data/train.csv --label label
+              warden data scan data/train.csv --label label --model mlp:64 --json --flagged-out flagged.txt --html scan.html
+            """
+    )
+
+    @Argument(help: "The CSV table (a header row, numeric features).") var data: String
+    @Option(help: "The label column.") var label: String
+    @Option(help: "The cross-validated model: logreg, or a trainer spec such as mlp:64.") var model: String = "logreg"
+    @Option(help: "Cross-validation folds.") var folds: Int = 5
+    @Option(help: "Seed for the folds, network training and the Isolation Forest.") var seed: UInt64 = 0
+    @Option(help: "Epochs per fold for an mlp:/cnn: model.") var epochs: Int = 30
+    @Option(help: "The fraction of flagged rows above which the verdict is 'suspicious'.") var maxFlaggedFraction: Double = 0.01
+    @Option(help: "Write the flagged 0-based row indices here, one per line (atomically).") var flaggedOut: String?
+    @Option(help: "Write a self-contained HTML report here (atomically).") var html: String?
+    @Flag(help: "Exit 0 even when the verdict is 'suspicious'.") var exitZero = false
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        guard (0...1).contains(maxFlaggedFraction) else { throw ValidationError("--max-flagged-fraction must be in 0…1, got \(maxFlaggedFraction)") }
+    }
+
+    func run() throws {
+        var configuration = PoisonScanner.Configuration()
+        configuration.model = try ProbabilityModel(parsing: model, epochs: epochs)
+        configuration.folds = folds
+        configuration.seed = seed
+        configuration.maxFlaggedFraction = maxFlaggedFraction
+        let table = try FeatureTable(LabeledDataset(csv: data, label: label))
+        let showProgress = !output.quiet && !output.json && Console.stderrIsTerminal
+        let (report, scores) = try PoisonScanner(configuration: configuration).scan(table) { progress in
+            guard showProgress else { return }
+            FileHandle.standardError.write(Data("\r\u{1B}[2Kscan: \(progress.step) \(progress.done)/\(progress.total)".utf8))
+        }
+        if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
+        if let flaggedOut {
+            try FileIO.writeAtomically(Array(report.flaggedIndices.map { "\($0)\n" }.joined().utf8), to: flaggedOut)
+        }
+        if let html {
+            try FileIO.writeAtomically(Array(PoisonScanHTML.render(report, scores: scores, table: table).utf8), to: html)
+        }
+        if output.json {
+            try Console.json(report)
+        } else {
+            Self.print(report)
+        }
+        if !report.isClean && !exitZero { throw CheckFailed() }
+    }
+
+    static func print(_ report: PoisonScanReport) {
+        Console.output("Scanned '\(report.source)': \(report.rows) rows, \(report.features) features, \(report.classes.count) classes; \(report.folds)-fold \(report.model) accuracy \(String(format: "%.3f", report.crossValidatedAccuracy))")
+        if !report.constantColumns.isEmpty {
+            Console.output("  constant columns ignored: \(report.constantColumns.prefix(10).joined(separator: ", "))\(report.constantColumns.count > 10 ? ", …" : "")")
+        }
+        for detector in report.detectors {
+            Console.output("  \(detector.name.padding(toLength: 19, withPad: " ", startingAt: 0)) \(String(detector.flagged).leftPadded(5))  (\(detector.threshold))\(detector.note.map { "  \($0)" } ?? "")")
+        }
+        let shown = report.suspicious.prefix(50)
+        if !shown.isEmpty { Console.output("  row     label → suggested  reasons") }
+        for row in shown {
+            var details = String(format: "p(label)=%.3f knn=%.1f z=%.1f if=%.2f", row.selfConfidence, row.neighbourDisagreement, row.robustZ, row.isolation)
+            if let m = row.mahalanobis { details += String(format: " d²=%.0f", m) }
+            if let group = row.duplicateGroup { details += " dup-of=\(group)" }
+            Console.output("  \(String(row.index).leftPadded(6))  \(row.label.leftPadded(6)) → \(row.suggestedLabel.padding(toLength: 9, withPad: " ", startingAt: 0))  \(row.reasons.map(\.rawValue).joined(separator: ","))  \(details)")
+        }
+        if report.suspicious.count > shown.count { Console.output("  … \(report.suspicious.count - shown.count) more (--json or --flagged-out for all)") }
+        Console.output(String(format: "Verdict: %@ — %d of %d rows flagged (%.2f%%; limit %.2f%%)", report.verdict, report.suspicious.count, report.rows, report.flaggedFraction * 100, report.maxFlaggedFraction * 100))
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
+}

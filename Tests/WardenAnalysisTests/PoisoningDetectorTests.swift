@@ -1,0 +1,109 @@
+import Foundation
+import Testing
+import WardenCore
+import WardenModels
+import WardenTensor
+import WardenTesting
+
+@testable import WardenAnalysis
+
+/// The building blocks of `warden data scan`, each on data where the answer is known.
+struct PoisoningDetectorTests {
+    @Test func softmaxRegressionSeparatesGaussianClasses() throws {
+        let sample = PoisonPlanter(classes: 3, width: 4, separation: 3).clean(rows: 150, seed: 1)
+        let x = try Tensor(shape: [sample.rows, sample.width], scalars: sample.features)
+        let model = try SoftmaxRegression(x: x, labels: sample.labels, classes: 3)
+        let p = try model.probabilities(x)
+        var correct = 0
+        for row in 0..<sample.rows {
+            let probabilities = Array(p[(row * 3)..<(row * 3 + 3)])
+            #expect(abs(probabilities.reduce(0, +) - 1) < 1e-4)
+            if probabilities.firstIndex(of: probabilities.max()!) == sample.labels[row] { correct += 1 }
+        }
+        #expect(Double(correct) / Double(sample.rows) > 0.95)
+        #expect(throws: WardenError.self) { try SoftmaxRegression(x: x, labels: sample.labels, classes: 1) }
+    }
+
+    @Test func foldsAreStratifiedSeededAndChecked() throws {
+        let labels = (0..<30).map { $0 % 3 }
+        let a = try StratifiedKFold(labels: labels, folds: 5, seed: 7)
+        #expect(a.fold == (try StratifiedKFold(labels: labels, folds: 5, seed: 7)).fold)
+        #expect(a.fold != (try StratifiedKFold(labels: labels, folds: 5, seed: 8)).fold)
+        for k in 0..<5 {
+            let test = a.split(k).test
+            #expect(test.count == 6)
+            #expect(Set(test.map { labels[$0] }) == [0, 1, 2])
+        }
+        #expect(throws: WardenError.self) { try StratifiedKFold(labels: [0, 1, 0], folds: 5, seed: 0) }
+        #expect(throws: WardenError.self) { try StratifiedKFold(labels: labels, folds: 1, seed: 0) }
+    }
+
+    /// Hand-worked: two classes, thresholds 0.75 and 0.7; row 3 is labelled 0 but confidently 1.
+    @Test func confidentLearningOnKnownProbabilities() {
+        let labels = [0, 0, 0, 0, 1, 1, 1, 1]
+        let p0: [Float] = [0.9, 0.95, 0.9, 0.25, 0.2, 0.3, 0.1, 0.6]
+        let probabilities = p0.flatMap { [$0, 1 - $0] }
+        let result = ConfidentLearning(labels: labels, probabilities: probabilities, classes: 2)
+        #expect(abs(result.thresholds[0] - 0.75) < 1e-6)
+        #expect(abs(result.thresholds[1] - 0.7) < 1e-6)
+        // Row 3 (label 0, p(1)=0.75 ≥ 0.7) is confidently 1; row 7 (label 1, p(0)=0.6 < 0.75) is confidently nothing.
+        #expect(result.confidentJoint == [3, 1, 0, 4])
+        #expect(result.isIssue == [false, false, false, true, false, false, false, false])
+        #expect(result.predicted[7] == 0)  // doubtful but not confidently another class: kept
+    }
+
+    @Test func roundingKeepsTheTotal() {
+        #expect(ConfidentLearning.roundPreservingTotal([0.4, 0.4, 1.2]) == [1, 0, 1])
+        #expect(ConfidentLearning.roundPreservingTotal([2.5, 2.5]).reduce(0, +) == 5)
+    }
+
+    @Test func outlierDetectorsRankAPlantedPointFirst() throws {
+        var sample = PoisonPlanter(classes: 2, width: 5).clean(rows: 200, seed: 3)
+        // A point inside every feature's range but against the correlation structure of its class.
+        sample = PoisonPlanter(classes: 2, width: 5).plant(.outliers, fraction: 0.01, in: sample, seed: 3)
+        let n = sample.rows
+        let table = try FeatureTable(LabeledDataset(
+            features: Tensor(shape: [n, 5], scalars: sample.features), labels: sample.labels.map(Int64.init),
+            classes: ClassLabels(names: ["0", "1"]), featureNames: (0..<5).map { "f\($0)" }, source: "mem"))
+        let mahalanobis = try RobustMahalanobis(values: table.standardized, rows: n, width: 5, columns: Array(0..<5))
+        let forest = IsolationForest(values: table.standardized, rows: n, width: 5, seed: 1)
+        let again = IsolationForest(values: table.standardized, rows: n, width: 5, seed: 1)
+        #expect(forest.scores == again.scores)
+        for planted in sample.poisoned {
+            #expect(mahalanobis.distances[planted] > Distributions.chiSquareQuantile(0.9999, dof: 5))
+            #expect(forest.scores[planted] > 0.62)
+        }
+        let clean = (0..<n).filter { !sample.poisoned.contains($0) }
+        #expect(clean.filter { forest.scores[$0] > 0.62 }.count <= 2)
+        #expect(clean.filter { mahalanobis.distances[$0] > Distributions.chiSquareQuantile(0.9999, dof: 5) }.count <= 2)
+    }
+
+    @Test func robustZIgnoresColumnsWithoutScaleAndFindsExtremes() {
+        // Column 0: 0…99; column 1: constant except one value (MAD 0).
+        var values: [Float] = []
+        for row in 0..<100 { values += [Float(row), row == 5 ? 1000 : 0] }
+        values[2 * 50] = 1e6
+        let z = RobustZScore(values: values, rows: 100, width: 2)
+        #expect(z.column[5] == 0)
+        #expect(z.scores[50] > 1e4)
+        #expect(z.scores.enumerated().filter { $0.offset != 50 }.allSatisfy { $0.element < 2 })
+    }
+
+    @Test func distributionsMatchScipy() {
+        // scipy.stats.norm.ppf(0.975), chi2.ppf(0.95, 1), chi2.ppf(0.5, 10), chi2.sf(30, 10).
+        #expect(abs(Distributions.normalQuantile(0.975) - 1.959963984540054) < 1e-12)
+        #expect(abs(Distributions.normalQuantile(1e-10) + 6.361340902404056) < 1e-9)
+        #expect(abs(Distributions.chiSquareQuantile(0.95, dof: 1) - 3.841458820694124) < 1e-9)
+        #expect(abs(Distributions.chiSquareQuantile(0.5, dof: 10) - 9.341817765591966) < 1e-9)
+        #expect(abs(Distributions.chiSquareSurvival(30, dof: 10) - 0.000856641210775301) < 1e-12)
+    }
+
+    @Test func nearestNeighboursAreExact() throws {
+        let points: [Float] = [0, 0, 1, 0, 0, 2, 5, 5, 1.0001, 0]
+        let knn = try NearestNeighbors(points: points, rows: 5, width: 2, k: 2, block: 2)
+        #expect(Array(knn.neighbours(of: 1)) == [4, 0])
+        #expect(abs(knn.distances[1 * 2] - 0.0001) < 1e-5)
+        #expect(Array(knn.neighbours(of: 3)) == [2, 4])
+        #expect(throws: WardenError.self) { try NearestNeighbors(points: points, rows: 5, width: 2, k: 5) }
+    }
+}
