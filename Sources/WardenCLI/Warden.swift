@@ -34,6 +34,8 @@ public struct Warden: AsyncParsableCommand {
             TrainCommand.self,
             PredictCommand.self,
             EvalCommand.self,
+            AttackCommand.self,
+            CertifyCommand.self,
             RegistryCommand.self,
         ]
     )

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Warden's attacks and randomized smoothing against adversarial-robustness-toolbox (PyTorch backend
+# from Debian's python3-torch) on the same MLP trained on scikit-learn's digits: robust accuracy,
+# success, median L2, certified accuracy and wall time side by side. Slow (several minutes): run on
+# demand, not from quick.sh; numbers go in docs/BENCHMARKS.md. Pass WARDEN=path for a release binary.
+set -u
+cd "$(dirname "$0")/../.."
+source scripts/interop/common.sh
+if ! /usr/bin/python3 -c "import torch" >/dev/null 2>&1; then
+    echo "note: python3-torch is not installed (apt-get install python3-torch); skipping the ART comparison"
+    exit 0
+fi
+# Debian's torch lives in the system site-packages, so this venv sees them (and keeps numpy < 2 for it).
+VENV="$PWD/.build-interop/venv-art"
+PY="$VENV/bin/python"
+[ -x "$PY" ] || /usr/bin/python3 -m venv --system-site-packages "$VENV" || { echo "FAIL cannot create $VENV"; exit 2; }
+ensure_venv "numpy<2" packaging adversarial-robustness-toolbox scikit-learn onnx statsmodels
+WARDEN="${WARDEN:-$(warden_bin)}"
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+"$PY" scripts/interop/art_compare.py --warden "$WARDEN" --work "$WORK" "$@"
