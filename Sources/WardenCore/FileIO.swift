@@ -123,16 +123,11 @@ public enum FileIO: Sendable {
             if !ok { unlink(tempPath) }
         }
         fchmod(fd, mode)
-        var written = 0
-        while written < bytes.count {
-            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, bytes.count - written) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                let text = errnoText()
-                close(fd)
-                throw .io("Cannot write '\(path)': \(text)")
-            }
-            written += n
+        do {
+            try writeAll(bytes, to: fd, naming: path)
+        } catch {
+            close(fd)
+            throw error
         }
         guard fsync(fd) == 0 else {
             let text = errnoText()
@@ -142,11 +137,7 @@ public enum FileIO: Sendable {
         close(fd)
         guard rename(tempPath, path) == 0 else { throw .io("Cannot write '\(path)': \(errnoText())") }
         ok = true
-        let dfd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dfd >= 0 {
-            _ = fsync(dfd)
-            close(dfd)
-        }
+        syncDirectory(directory)
     }
 
     /// Whether `path` (following symlinks) is a character device, FIFO or socket.
@@ -162,15 +153,25 @@ public enum FileIO: Sendable {
         let fd = open(path, O_WRONLY | O_CLOEXEC)
         guard fd >= 0 else { throw .io("Cannot write to '\(path)': \(errnoText())") }
         defer { close(fd) }
-        var written = 0
-        while written < bytes.count {
-            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, bytes.count - written) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .io("Cannot write to '\(path)': \(errnoText())")
+        try writeAll(bytes, to: fd, naming: path)
+    }
+
+    /// Writes all of `bytes` to the open descriptor `fd`, retrying short writes and EINTR; `path`
+    /// names the file in the error.
+    public static func writeAll(_ bytes: [UInt8], to fd: Int32, naming path: String) throws(WardenError) {
+        let failure: String? = bytes.withUnsafeBytes { raw -> String? in
+            var written = 0
+            while written < raw.count {
+                let n = write(fd, raw.baseAddress! + written, raw.count - written)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return errnoText()
+                }
+                written += n
             }
-            written += n
+            return nil
         }
+        if let failure { throw .io("Cannot write '\(path)': \(failure)") }
     }
 
     /// Writes a UTF-8 string atomically.

@@ -42,15 +42,7 @@ final class StreamingFileWriter {
     }
 
     private func flush() throws(WardenError) {
-        var written = 0
-        while written < buffer.count {
-            let n = buffer.withUnsafeBytes { posixWrite(fd, $0.baseAddress! + written, buffer.count - written) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .io("Cannot write '\(path)': \(FileIO.errnoText())")
-            }
-            written += n
-        }
+        try FileIO.writeAll(buffer, to: fd, naming: path)
         buffer.removeAll(keepingCapacity: true)
     }
 
@@ -75,14 +67,4 @@ final class StreamingFileWriter {
         close(fd)
         unlink(tempPath)
     }
-}
-
-private func posixWrite(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
-    #if canImport(Glibc)
-    Glibc.write(fd, bytes, count)
-    #elseif canImport(Musl)
-    Musl.write(fd, bytes, count)
-    #else
-    Darwin.write(fd, bytes, count)
-    #endif
 }
