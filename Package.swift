@@ -47,7 +47,10 @@ let package = Package(
         ),
         .target(name: "WardenSBOM", dependencies: ["WardenCore", "WardenCrypto"]),
         // The system's zlib, libbz2 and liblzma (zlib1g-dev, libbz2-dev, liblzma-dev).
-        .systemLibrary(name: "CCompression", path: "Sources/CCompression"),
+        .systemLibrary(
+            name: "CCompression", path: "Sources/CCompression",
+            providers: [.apt(["zlib1g-dev", "libbz2-dev", "liblzma-dev"]), .brew(["xz"])]
+        ),
         // WardenFormats holds the generated ONNX protobuf code (Sources/WardenFormats/ONNX/onnx.pb.swift).
         .target(
             name: "WardenFormats",
@@ -108,7 +111,7 @@ let package = Package(
             name: "WardenCryptoTests", dependencies: ["WardenCrypto", "WardenTesting"], resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "WardenSBOMTests", dependencies: ["WardenSBOM", "WardenTesting"]),
-        .testTarget(name: "WardenFormatsTests", dependencies: ["WardenFormats", "WardenTesting"]),
+        .testTarget(name: "WardenFormatsTests", dependencies: ["WardenFormats", "WardenTesting"], resources: [.copy("Fixtures")]),
         .testTarget(name: "WardenScanTests", dependencies: ["WardenScan", "WardenTesting"]),
         .testTarget(name: "WardenTensorTests", dependencies: ["WardenTensor", "WardenTesting"]),
         .testTarget(name: "WardenModelsTests", dependencies: ["WardenModels", "WardenFormats", "WardenTesting"]),

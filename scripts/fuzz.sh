@@ -7,7 +7,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 runs="${1:-200000}"; shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(pickle zip npy safetensors gguf onnx scan)
+[ ${#targets[@]} -eq 0 ] && targets=(pickle zip npy safetensors gguf onnx hdf5 scan)
 work=.build-fuzz
 mkdir -p "$work"
 if [ ! -d "$work/seeds/malicious" ]; then
@@ -24,6 +24,8 @@ for target in "${targets[@]}"; do
     corpus="$work/corpus-$target"
     mkdir -p "$corpus"
     find "$work/seeds" -type f -exec cp -n {} "$corpus/" \; 2>/dev/null
+    # The h5py-written HDF5 fixtures seed every target (the hdf5 reader above all).
+    cp -n Tests/WardenFormatsTests/Fixtures/hdf5/*.h5 "$corpus/" 2>/dev/null
     log="$work/$target.log"
     WARDEN_FUZZ_TARGET="$target" "$bin" "$corpus" -runs="$runs" -max_len=262144 -rss_limit_mb=2048 -timeout=10 \
         -artifact_prefix="$work/$target-" >"$log" 2>&1

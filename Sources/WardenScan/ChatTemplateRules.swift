@@ -26,7 +26,7 @@ enum ChatTemplateRules {
             for literal in literals where isDunder(literal) || literal.contains("__") && literal.count > 4 {
                 problems.append(Problem(severity: .critical, construct: literal, message: "the template uses the string '\(literal)', a dunder name"))
             }
-            if literals.count > 1, joinedLiterals.contains(/__[A-Za-z]/),
+            if literals.count > 1, containsDunderStart(joinedLiterals),
                 !literals.contains(where: { $0.contains("__") })
             {
                 problems.append(Problem(severity: .critical, construct: joinedLiterals, message: "the template builds the dunder name '\(joinedLiterals.prefix(40))' from pieces"))
@@ -37,7 +37,7 @@ enum ChatTemplateRules {
             for (index, name) in identifiers.enumerated() where ["cycler", "joiner", "lipsum"].contains(name) || name == "namespace" && index + 1 < identifiers.count && block.contains("namespace.") {
                 problems.append(Problem(severity: .critical, construct: name, message: "the template accesses the Jinja global '\(name)' as an object (a path to its function's globals)"))
             }
-            if block.contains(/\|\s*attr\b/) || block.contains(/\battr\s*\(/) {
+            if usesAttr(block) {
                 problems.append(Problem(severity: .high, construct: "attr", message: "the template uses the attr filter, which reads attributes by computed name"))
             }
             if block.contains("%c"), block.contains("format") {
@@ -132,6 +132,36 @@ enum ChatTemplateRules {
 }
 
 extension ChatTemplateRules {
+    /// Whether `text` holds `__` followed by an ASCII letter (a dunder name's start).
+    static func containsDunderStart(_ text: String) -> Bool {
+        let scalars = Array(text.unicodeScalars)
+        guard scalars.count >= 3 else { return false }
+        return (0..<scalars.count - 2).contains { scalars[$0] == "_" && scalars[$0 + 1] == "_" && isLetter(scalars[$0 + 2]) }
+    }
+
+    /// Whether a block uses the attr filter (`| attr`) or calls `attr(`, `attr` being a whole word.
+    static func usesAttr(_ block: String) -> Bool {
+        let scalars = Array(block.unicodeScalars)
+        let word: [Unicode.Scalar] = ["a", "t", "t", "r"]
+        func isWord(_ at: Int) -> Bool { at >= 0 && at < scalars.count && (isLetter(scalars[at]) || scalars[at] == "_" || ("0"..."9").contains(scalars[at])) }
+        func skipSpaces(_ from: Int) -> Int {
+            var index = from
+            while index < scalars.count, scalars[index].properties.isWhitespace { index += 1 }
+            return index
+        }
+        func isAttr(_ at: Int) -> Bool { at + 4 <= scalars.count && Array(scalars[at..<at + 4]) == word }
+        for index in scalars.indices {
+            if scalars[index] == "|" {
+                let start = skipSpaces(index + 1)
+                if isAttr(start), !isWord(start + 4) { return true }
+            } else if isAttr(index), !isWord(index - 1) {
+                let next = skipSpaces(index + 4)
+                if next < scalars.count, scalars[next] == "(" { return true }
+            }
+        }
+        return false
+    }
+
     static func isLetter(_ scalar: Unicode.Scalar) -> Bool {
         ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar)
     }

@@ -186,12 +186,23 @@ package enum PickleRules {
     }()
 
     /// The denylist entry that matches a qualified name, if any.
+    /// The first entry of the list for a name, or for a dotted prefix of it (a module), wins.
     package static func denied(_ name: String) -> Denied? {
-        for entry in denylist {
-            if name == entry.pattern || name.hasPrefix(entry.pattern + ".") { return entry }
+        // The name and each prefix ending before a dot, looked up in a table, keeping list order.
+        var best = denylistIndex[name]
+        var prefix = Substring(name)
+        while let dot = prefix.lastIndex(of: ".") {
+            prefix = prefix[..<dot]
+            if let index = denylistIndex[String(prefix)] { best = min(best ?? index, index) }
         }
-        return nil
+        return best.map { denylist[$0] }
     }
+
+    private static let denylistIndex: [String: Int] = {
+        var table: [String: Int] = [:]
+        for (index, entry) in denylist.enumerated() where table[entry.pattern] == nil { table[entry.pattern] = index }
+        return table
+    }()
 
     /// Whether a dotted name reaches Python object internals (`x.__globals__`, `f.__code__`).
     package static func reachesInternals(_ global: PickleGlobal) -> Bool {

@@ -153,11 +153,54 @@ extension ScanSession {
 
     static let hdf5Signature: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]
 
-    /// Legacy Keras `.h5`: the `model_config` attribute is JSON stored in the file's attribute data.
-    /// The scan reads at most the first 64 MiB and analyses every JSON object that starts with
-    /// `{"class_name"` (Keras writes model_config that way); it does not walk HDF5's B-trees.
+    /// Legacy Keras `.h5`: the root group's `model_config` and `training_config` attributes — what
+    /// Keras' HDF5 loader reads — through ``HDF5RootAttributes`` (superblock, object headers,
+    /// continuation blocks, global heap, dense storage). When the attributes cannot all be read, the
+    /// gap is a finding (high when no model_config was found: one could be hidden there) and the
+    /// first 64 MiB are also searched for JSON objects starting `{"class_name"`.
     func analyseHDF5(_ source: any ByteSource, at place: Place) throws(WardenError) -> ModelFormat {
-        let bytes = try source.read(0..<min(source.count, 64 << 20))
+        var configs = 0
+        var problems: [String] = []
+        do {
+            let root = try HDF5RootAttributes(source: source)
+            problems = root.problems
+            for name in ["model_config", "training_config"] {
+                guard let attribute = root[name], let text = attribute.strings.first else { continue }
+                do {
+                    let json = try JSONParser(maxDepth: 128, maxBytes: 64 << 20).parse(text, source: "\(source.name) \(name)")
+                    analyseKerasConfig(json, at: place, offset: attribute.offset)
+                    if name == "model_config" { configs += 1 }
+                } catch {
+                    add(.medium, "keras.malformed", "the HDF5 attribute \(name) is not JSON: \(error.message)", member: place.member,
+                        offset: attribute.offset, fix: "Re-save the model with Keras.")
+                }
+            }
+        } catch let error where error.code == .io {
+            throw error
+        } catch {
+            problems = [error.message]
+        }
+        if let first = problems.first {
+            let hidden = configs == 0
+            add(hidden ? .high : .medium, "hdf5.unreadable-attributes",
+                "the HDF5 root attributes cannot all be read (\(first)\(problems.count > 1 ? "; \(problems.count - 1) more" : ""))" + (hidden ? "; a model_config could be hidden there" : ""),
+                member: place.member, fix: "Re-save the file with h5py or Keras; do not load it with Keras until it scans clean.")
+            if hidden { configs += searchKerasJSON(source, at: place) }
+        }
+        if configs == 0 {
+            if place.reportUnknown {
+                add(.info, "scan.not-analysed", "an HDF5 file without a Keras model_config; its datasets are not analysed", member: place.member,
+                    fix: "Check that no loader deserialises objects from this file.")
+            }
+            return .hdf5
+        }
+        return .kerasH5
+    }
+
+    /// The fallback for an HDF5 file whose attributes cannot be read: every JSON object starting
+    /// `{"class_name"` in the first 64 MiB, judged as a Keras config. Returns how many it found.
+    private func searchKerasJSON(_ source: any ByteSource, at place: Place) -> Int {
+        guard let bytes = try? source.read(0..<min(source.count, 64 << 20)) else { return 0 }
         let marker = Array(#"{"class_name""#.utf8)
         var found = 0
         var index = 0
@@ -174,14 +217,7 @@ extension ScanSession {
             analyseKerasConfig(json, at: place, offset: Int64(index))
             index = end
         }
-        if found == 0 {
-            if place.reportUnknown {
-                add(.info, "scan.not-analysed", "an HDF5 file without a Keras model_config; its datasets are not analysed", member: place.member,
-                    fix: "Check that no loader deserialises objects from this file.")
-            }
-            return .hdf5
-        }
-        return .kerasH5
+        return found
     }
 
     /// The end of the JSON object starting at `start` (braces matched outside strings), within 16 MiB.

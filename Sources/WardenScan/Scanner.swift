@@ -1,3 +1,10 @@
+import Dispatch
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import WardenCore
 import WardenFormats
 
@@ -31,6 +38,8 @@ public struct Scanner: Sendable {
         public var maxFindingsPerFile = 500
         /// Follow symlinks when walking folders (otherwise a symlink is an error).
         public var followSymlinks = false
+        /// How many files ``Scanner/scan(paths:)`` scans at once (default: one per CPU core).
+        public var concurrency = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
 
         public init(threshold: Severity = .high) {
             self.threshold = threshold
@@ -51,15 +60,35 @@ public struct Scanner: Sendable {
         try scan(paths: [path])
     }
 
-    /// Scans several files or folders into one report.
+    /// Scans several files or folders into one report. Files are scanned on
+    /// ``Options/concurrency`` threads; the report keeps path order whatever the order they finish.
     public func scan(paths: [String]) throws -> ScanReport {
-        var files: [ScanReport.File] = []
+        var jobs: [(path: String, display: String)] = []
         for path in paths {
             let entries = try FileTree(followSymlinks: options.followSymlinks).files(under: path)
             for entry in entries {
-                let display = entry.relativePath == "." ? path : joined(path, entry.relativePath)
-                files.append(try scanFile(at: entry.absolutePath, displayPath: display))
+                jobs.append((entry.absolutePath, entry.relativePath == "." ? path : joined(path, entry.relativePath)))
             }
+        }
+        let workers = min(jobs.count, max(1, options.concurrency))
+        guard workers > 1 else {
+            return ScanReport(threshold: options.threshold, files: try jobs.map { try scanFile(at: $0.path, displayPath: $0.display) })
+        }
+        let work = jobs
+        let results = Mutex<[Result<ScanReport.File, any Error>?]>(Array(repeating: nil, count: work.count))
+        let next = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while true {
+                let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                guard index < work.count else { return }
+                let result = Result { try scanFile(at: work[index].path, displayPath: work[index].display) }
+                results.withLock { $0[index] = result }
+            }
+        }
+        // The first failure in path order, as a sequential scan would have thrown it.
+        let files = try results.withLock { $0 }.map { result throws -> ScanReport.File in
+            guard let result else { throw WardenError.internalError("a scan job did not run") }
+            return try result.get()
         }
         return ScanReport(threshold: options.threshold, files: files)
     }

@@ -317,7 +317,7 @@ extension ModelFileFactory {
         var zip = ZipWriter()
         zip.add("metadata.json", Array(#"{"keras_version": "3.4.1", "date_saved": "2024-07-01@12:00:00"}"#.utf8))
         zip.add("config.json", Array(kerasConfig(extraLayer: extraLayer).utf8), deflate: true)
-        zip.add("model.weights.h5", [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a] + floats(64, seed: 12))
+        zip.add("model.weights.h5", HDF5Writer.file(attributes: [], trailer: floats(64, seed: 12)))
         return zip.bytes()
     }
 
@@ -327,9 +327,11 @@ extension ModelFileFactory {
         return #"{"module": "keras", "class_name": "Sequential", "config": {"name": "sequential", "layers": ["# + layers.joined(separator: ", ") + #"]}, "registered_name": null}"#
     }
 
-    /// A legacy Keras `.h5`: HDF5 signature, filler, and the model_config JSON as h5py stores an attribute's bytes.
+    /// A legacy Keras `.h5`: a real HDF5 file whose root attributes hold model_config (a fixed-length
+    /// string, as Keras 2 writes it), keras_version and backend, then weight-like bytes.
     public static func kerasH5(extraLayer: String? = nil) -> [UInt8] {
-        let config = Array(kerasConfig(extraLayer: extraLayer).replacingOccurrences(of: #"{"module": "keras", "class_name": "Sequential""#, with: #"{"class_name": "Sequential""#).utf8)
-        return [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a] + [UInt8](repeating: 0, count: 88) + Array("model_config".utf8) + [0, 0, 0, 0] + config + [0] + floats(32, seed: 13)
+        let config = kerasConfig(extraLayer: extraLayer).replacingOccurrences(of: #"{"module": "keras", "class_name": "Sequential""#, with: #"{"class_name": "Sequential""#)
+        return HDF5Writer.file(attributes: [("model_config", Array(config.utf8)), ("keras_version", Array("2.15.0".utf8)),
+                                            ("backend", Array("tensorflow".utf8))], trailer: floats(32, seed: 13))
     }
 }

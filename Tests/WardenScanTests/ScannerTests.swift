@@ -103,6 +103,39 @@ struct ScannerTests {
         #expect(report.failed)
     }
 
+    @Test func concurrentFolderScansKeepPathOrderAndMatchASequentialScan() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        for (index, fixture) in (ScanCorpus.malicious.prefix(12) + ScanCorpus.benign.prefix(12)).enumerated() {
+            _ = try directory.write("corpus/\(index % 5)/\(index)-\(fixture.name)", fixture.bytes)
+        }
+        var sequential = Scanner.Options()
+        sequential.concurrency = 1
+        var parallel = Scanner.Options()
+        parallel.concurrency = 4
+        let one = try Scanner(options: sequential).scan(path: directory.url("corpus"))
+        let four = try Scanner(options: parallel).scan(path: directory.url("corpus"))
+        #expect(one.files.count == 24)
+        #expect(four.files == one.files)
+        #expect(one.files.map(\.path) == one.files.map(\.path).sorted())
+    }
+
+    @Test func legacyKerasH5IsReadThroughItsRootAttributes() throws {
+        let lambda = #"{"class_name": "Lambda", "config": {"name": "l", "function": ["4wEAAAAAAAAA", null, null]}}"#
+        let evil = ModelFileFactory.kerasH5(extraLayer: lambda)
+        let file = scanner.scan(bytes: evil, name: "m.h5")
+        #expect(file.format == .kerasH5)
+        #expect(finding(file, rule: "keras.lambda-layer")?.location.offset != nil)
+        #expect(finding(file, rule: "hdf5.unreadable-attributes") == nil)
+        #expect(scanner.scan(bytes: ModelFileFactory.kerasH5(), name: "ok.h5").verdict == .clean)
+        // model_config moved to a continuation block that the file no longer holds: the gap is high.
+        let config = Array(ModelFileFactory.kerasConfig(extraLayer: lambda).utf8)
+        let hidden = HDF5Writer.file(attributes: [("backend", Array("tf".utf8)), ("model_config", config)], continuationAfter: 1)
+        let cut = scanner.scan(bytes: Array(hidden.prefix(hidden.count - config.count - 8)), name: "cut.h5")
+        #expect(finding(cut, rule: "hdf5.unreadable-attributes")?.severity == .high)
+        #expect(cut.verdict == .unsafe)
+    }
+
     @Test func reportsAreCodableAndStable() throws {
         let report = try scanner.scan(paths: [])
         #expect(report.schema == "warden.scan/v1")

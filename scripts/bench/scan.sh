@@ -46,6 +46,7 @@ fi
 if [ ! -d "$DATA/corpus/malicious" ]; then
     WARDEN_SCAN_CORPUS_OUT="$PWD/$DATA/corpus" swift test --filter writeCorpus >/dev/null 2>&1
     "$PY" scripts/interop/scan_real_corpus.py "$DATA/corpus" >/dev/null
+    if /usr/bin/python3 -c "import torch" >/dev/null 2>&1; then /usr/bin/python3 scripts/interop/scan_real_torch.py "$DATA/corpus" >/dev/null; fi
 fi
 files=$(find "$DATA/corpus" -type f | wc -l)
 echo "checkpoint: $(du -h "$DATA/big/model.pt" | cut -f1); corpus: $files files; load: $(cut -d' ' -f1-3 /proc/loadavg)" >&2

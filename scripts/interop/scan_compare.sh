@@ -11,6 +11,9 @@ work=.build-interop/scan-compare
 rm -rf "$work"; mkdir -p "$work"
 WARDEN_SCAN_CORPUS_OUT="$PWD/$work" swift test --filter writeCorpus >/dev/null 2>&1 || { echo "FAIL writing the corpus"; exit 2; }
 "$PY" scripts/interop/scan_real_corpus.py "$work/real" >/dev/null || { echo "FAIL real-library corpus"; exit 2; }
+if /usr/bin/python3 -c "import torch" >/dev/null 2>&1; then
+    /usr/bin/python3 scripts/interop/scan_real_torch.py "$work/real" >/dev/null || { echo "FAIL real torch.save corpus"; exit 2; }
+fi
 # The real-library files join the benign side, by family.
 for dir in "$work"/real/benign/*; do mkdir -p "$work/benign/$(basename "$dir")-real"; cp -r "$dir"/. "$work/benign/$(basename "$dir")-real/"; done
 rm -rf "$work/real"

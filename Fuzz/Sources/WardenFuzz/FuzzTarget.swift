@@ -38,6 +38,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         _ = try? SafetensorsHeader(source: source)
     case "gguf":
         _ = try? GGUFMetadata(source: source)
+    case "hdf5":
+        _ = (try? HDF5RootAttributes(source: source))?.attributes.map(\.strings)
     case "onnx":
         _ = try? ModelGraphSummary.onnx(source)
         _ = try? ModelGraphSummary.savedModel(source)
