@@ -14,7 +14,12 @@ fi
 VENV="$PWD/.build-interop/venv-art"
 PY="$VENV/bin/python"
 [ -x "$PY" ] || /usr/bin/python3 -m venv --system-site-packages "$VENV" || { echo "FAIL cannot create $VENV"; exit 2; }
+# Debian's torch is built against NumPy 1.x: keep every install below 2.
+CONSTRAINTS="$VENV/numpy-constraint.txt"
+printf "numpy<2\npandas<3\n" >"$CONSTRAINTS"
+export PIP_CONSTRAINT="$CONSTRAINTS"
 ensure_venv "numpy<2" packaging adversarial-robustness-toolbox scikit-learn onnx statsmodels
+"$PY" -c "import numpy, sys; sys.exit(int(numpy.__version__.split('.')[0]) >= 2)" || "$VENV/bin/pip" install -q --disable-pip-version-check "numpy<2" >/dev/null
 WARDEN="${WARDEN:-$(warden_bin)}"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
