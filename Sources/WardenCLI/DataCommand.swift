@@ -18,7 +18,7 @@ struct DataCommand: AsyncParsableCommand {
             DataVerifyCommand.self, DataPushCommand.self, DataPullCommand.self,
             DataEncryptCommand.self, DataDecryptCommand.self,
             DataPIICommand.self, DataDPStatsCommand.self, DataDPEpsilonCommand.self,
-            DataScanCommand.self,
+            DataScanCommand.self, DataDriftCommand.self,
         ]
     )
 }

@@ -40,3 +40,23 @@ struct DataScanCommandTests {
         #expect(await Warden.runMain(arguments: ["data", "scan", one, "--label", "label", "--max-flagged-fraction", "2"]) == 2)
     }
 }
+
+/// `warden data drift` through the real argument parsing, files and exit codes.
+struct DataDriftCommandTests {
+    @Test func exitCodes() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let planter = PoisonPlanter(classes: 2, width: 3)
+        let old = try folder.write("old.csv", planter.clean(rows: 200, seed: 1).csv())
+        let same = try folder.write("same.csv", planter.clean(rows: 200, seed: 1).csv())
+        var moved = planter.clean(rows: 200, seed: 1)
+        for row in 0..<moved.rows { moved.features[row * 3] += 2 }
+        let shifted = try folder.write("shifted.csv", moved.csv())
+        let ragged = try folder.write("ragged.csv", "f0,f1,f2,label\n1,2\n")
+        #expect(await Warden.runMain(arguments: ["data", "drift", old, same, "--label", "label", "--permutations", "20", "--mmd-rows", "50"]) == 0)
+        #expect(await Warden.runMain(arguments: ["data", "drift", old, shifted, "--label", "label", "--json", "--permutations", "20", "--mmd-rows", "50"]) == 1)
+        #expect(await Warden.runMain(arguments: ["data", "drift", old, ragged]) == 2)
+        #expect(await Warden.runMain(arguments: ["data", "drift", old, folder.url("none.csv")]) == 2)
+        #expect(await Warden.runMain(arguments: ["data", "drift", old, same, "--alpha", "0"]) == 2)
+    }
+}

@@ -2,7 +2,7 @@ import WardenCore
 
 /// An incremental RFC 4180 record splitter: commas, quoted fields with doubled quotes and line breaks,
 /// LF or CRLF records. Fed chunk by chunk; memory is bounded by the longest record.
-struct CSVRecordParser {
+package struct CSVRecordParser {
     private enum State { case fieldStart, unquoted, quoted, quoteInQuoted }
 
     let source: String
@@ -15,13 +15,13 @@ struct CSVRecordParser {
     private var recordLine = 1
     private var line = 1
 
-    init(source: String, maxRecordBytes: Int = 16 << 20) {
+    package init(source: String, maxRecordBytes: Int = 16 << 20) {
         self.source = source
         self.maxRecordBytes = maxRecordBytes
     }
 
     /// Feeds bytes, calling `emit` with each complete record's fields and starting line.
-    mutating func feed(_ bytes: UnsafeRawBufferPointer, _ emit: ([String], Int) throws -> Void) throws {
+    package mutating func feed(_ bytes: UnsafeRawBufferPointer, _ emit: ([String], Int) throws -> Void) throws {
         for byte in bytes {
             recordBytes += 1
             if recordBytes > maxRecordBytes {
@@ -88,7 +88,7 @@ struct CSVRecordParser {
 
     /// Ends the input: emits a last record without a final newline.
     /// - Throws: `.invalidInput` for a quoted field that never closes.
-    mutating func finish(_ emit: ([String], Int) throws -> Void) throws {
+    package mutating func finish(_ emit: ([String], Int) throws -> Void) throws {
         if state == .quoted {
             throw WardenError.invalidInput("'\(source)' line \(recordLine): a quoted field is not closed before the end of the file")
         }
