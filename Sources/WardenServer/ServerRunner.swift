@@ -4,11 +4,16 @@ import HummingbirdTLS
 import Logging
 import NIOCore
 import NIOSSL
+import ServiceLifecycle
 import WardenCore
 
 extension RegistryServer {
     /// Runs the HTTP server (HTTPS when warden.yaml names `http.tls`) until cancelled or
-    /// signalled; `onRunning` gets the bound port (useful with port 0).
+    /// signalled (SIGTERM, SIGINT); `onRunning` gets the bound port (useful with port 0).
+    /// Cancellation shuts down gracefully, as a signal does: the server stops accepting, hands every
+    /// connection already accepted to a handler and lets in-flight requests finish. (Cancelling the
+    /// server's task directly would drop connections still queued between accept and handler, which
+    /// swift-nio stops the process for: "Deinited NIOAsyncWriter without calling finish()".)
     public func run(host: String, port: Int, logger: Logger = Logger(label: "warden.serve"), onRunning: @escaping @Sendable (Int) async -> Void = { _ in })
         async throws
     {
@@ -18,7 +23,14 @@ extension RegistryServer {
             configuration: .init(address: .hostname(host, port: port), serverName: "warden"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
             logger: logger)
-        try await application.runService()
+        let group = ServiceGroup(configuration: .init(services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        // Unstructured, so that our caller's cancellation does not reach the server's accept loop.
+        let running = Task { try await group.run() }
+        try await withTaskCancellationHandler {
+            try await running.value
+        } onCancel: {
+            Task { await group.triggerGracefulShutdown() }
+        }
     }
 
     /// Whether the server speaks HTTPS.
