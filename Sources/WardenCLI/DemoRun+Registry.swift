@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import Synchronization
 import WardenCore
 import WardenCrypto
 import WardenRegistry
@@ -27,13 +26,11 @@ extension DemoRun {
             let data = root + "/registry"
             let adminToken = APIToken.issue(for: "admin", name: "demo admin", now: 0).plaintext
             let server = try await RegistryServer.open(data: data, trustedKeys: [try PublicKey(file: publicKey)], adminToken: adminToken)
-            let port = Mutex<Int?>(nil)
             var logger = Logger(label: "warden.demo.registry")
             logger.logLevel = .critical
-            let task = Task { [logger] in try await server.run(host: "127.0.0.1", port: 0, logger: logger) { bound in port.withLock { $0 = bound } } }
-            defer { task.cancel() }
-            for _ in 0..<400 where port.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(10)) }
-            guard let bound = port.withLock({ $0 }) else { throw WardenError.internalError("the demo registry did not start") }
+            let running = try await server.start(logger: logger)
+            defer { running.stop() }
+            let bound = running.port
             let url = "http://127.0.0.1:\(bound)"
 
             let admin = try RegistryClient(server: url, token: adminToken)

@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import Synchronization
 import Testing
 import WardenCore
 import WardenCrypto
@@ -16,13 +15,11 @@ struct RegistryCommandTests {
         let key = SigningKey(generating: .p256)
         let admin = APIToken.issue(for: "admin", name: "t", now: 0).plaintext
         let server = try await RegistryServer.open(data: folder.url("data"), trustedKeys: [key.publicKey], adminToken: admin)
-        let port = Mutex<Int?>(nil)
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        let task = Task { [logger] in try await server.run(host: "127.0.0.1", port: 0, logger: logger) { bound in port.withLock { $0 = bound } } }
-        defer { task.cancel() }
-        for _ in 0..<200 where port.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(25)) }
-        let url = "http://127.0.0.1:\(try #require(port.withLock { $0 }))"
+        let running = try await server.start(logger: logger)
+        defer { running.stop() }
+        let url = "http://127.0.0.1:\(running.port)"
 
         func warden(_ arguments: [String], token: String? = nil) async throws -> WardenProcess.Result {
             var full = arguments + ["--server", url]

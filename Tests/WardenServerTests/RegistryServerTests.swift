@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import Synchronization
 import Testing
 import WardenCore
 import WardenCrypto
@@ -49,11 +48,9 @@ struct RegistryServerTests {
         try FileIO.writeAtomically(key.pkcs8PEMText, to: folder.url("private.pem"))
         let admin = APIToken.issue(for: "admin", name: "t", now: 0).plaintext
         let server = try await RegistryServer.open(data: folder.url("data"), trustedKeys: [key.publicKey], adminToken: admin)
-        let port = Mutex<Int?>(nil)
-        let task = Task { try await server.run(host: "127.0.0.1", port: 0, logger: quiet) { bound in port.withLock { $0 = bound } } }
-        defer { task.cancel() }
-        for _ in 0..<200 where port.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(25)) }
-        let bound = try #require(port.withLock { $0 })
+        let running = try await server.start(logger: quiet)
+        defer { running.stop() }
+        let bound = running.port
         try await body(server, "http://127.0.0.1:\(bound)", admin)
     }
 
@@ -80,11 +77,9 @@ struct RegistryServerTests {
         defer { folder.remove() }
         let admin = APIToken.issue(for: "admin", name: "t", now: 0).plaintext
         let server = try await RegistryServer.open(data: folder.url("data"), trustedKeys: [key.publicKey], adminToken: admin)
-        let port = Mutex<Int?>(nil)
-        let task = Task { try await server.run(host: "127.0.0.1", port: 0, logger: quiet) { bound in port.withLock { $0 = bound } } }
-        defer { task.cancel() }
-        for _ in 0..<200 where port.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(25)) }
-        let client = Client(base: "http://127.0.0.1:\(try #require(port.withLock { $0 }))", token: admin)
+        let running = try await server.start(logger: quiet)
+        defer { running.stop() }
+        let client = Client(base: "http://127.0.0.1:\(running.port)", token: admin)
 
         #expect(try await client.call("POST", "/api/v1/models", json: ["name": "fraud"]).0 == 201)
         #expect(try await client.call("POST", "/api/v1/models", json: ["name": "fraud"]).0 == 409)

@@ -3,7 +3,6 @@ import Foundation
 import InMemoryLogging
 import Logging
 import NIOCore
-import Synchronization
 import Testing
 import WardenCore
 import WardenRegistry
@@ -25,11 +24,9 @@ struct SecretLoggingTests {
         let admin = APIToken.issue(for: "admin", name: "t", now: 0).plaintext
         let server = try await RegistryServer.open(configuration: ServerConfiguration().with { $0.data = folder.url("data") }, adminToken: admin, logger: logger)
         let maintainer = try await server.registry.createToken(name: "mia", role: .maintainer, by: Principal(id: "admin", name: "admin", roles: [.admin])).plaintext
-        let port = Mutex<Int?>(nil)
-        let task = Task { [logger] in try await server.run(host: "127.0.0.1", port: 0, logger: logger) { bound in port.withLock { $0 = bound } } }
-        defer { task.cancel() }
-        for _ in 0..<200 where port.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(25)) }
-        let base = "http://127.0.0.1:\(try #require(port.withLock { $0 }))"
+        let running = try await server.start(logger: logger)
+        defer { running.stop() }
+        let base = "http://127.0.0.1:\(running.port)"
 
         let wrong = "wdn_" + String(maintainer.dropFirst(4).prefix(12)) + "_" + String(repeating: "Z", count: 43)
         let headers = [

@@ -3,7 +3,6 @@ import Foundation
 import Logging
 import NIOCore
 import NIOSSL
-import Synchronization
 import Testing
 import WardenCore
 import WardenRegistry
@@ -26,13 +25,11 @@ struct TLSTests {
         }
         let server = try await RegistryServer.open(configuration: configuration, adminToken: admin)
         #expect(server.usesTLS)
-        let port = Mutex<Int?>(nil)
         var logger = Logger(label: "test.tls")
         logger.logLevel = .critical
-        let task = Task { [logger] in try await server.run(host: "127.0.0.1", port: 0, logger: logger) { bound in port.withLock { $0 = bound } } }
-        defer { task.cancel() }
-        for _ in 0..<200 where port.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(25)) }
-        let bound = try #require(port.withLock { $0 })
+        let running = try await server.start(logger: logger)
+        defer { running.stop() }
+        let bound = running.port
 
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(Self.fixtures + "/cert.pem"))
