@@ -1,3 +1,4 @@
+import Foundation
 import Crypto
 import Hummingbird
 import WardenCore
@@ -47,6 +48,24 @@ extension RegistryServer {
             temp.discard()
             throw error
         }
+    }
+
+    /// Uploads cut off by a crash (`kill -9`, power loss) leave their temp files in `blobs/tmp`;
+    /// they are never visible, but would fill the disk over many crashes. On start, files older
+    /// than this are removed (younger ones may belong to another replica's upload in progress).
+    static let staleUploadSeconds: TimeInterval = 24 * 3600
+
+    /// Removes the temp files in `folder` last written before `date`; returns how many.
+    @discardableResult
+    static func removeStaleUploads(in folder: String, before date: Date) -> Int {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        var removed = 0
+        for name in files where name.hasPrefix(".") && name.contains(".tmp-") {
+            let path = folder + "/" + name
+            guard let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date, modified < date else { continue }
+            if (try? FileIO.removeFile(path)) != nil { removed += 1 }
+        }
+        return removed
     }
 
     /// Refuses (403, audited) a principal that may upload nowhere.

@@ -75,6 +75,7 @@ public struct RegistryServer: Sendable {
         }
         var jwt: JWTAuthenticator?
         if let settings = configuration.auth.jwt { jwt = try await JWTAuthenticator.load(settings) }
+        removeStaleUploads(in: configuration.data + "/blobs/tmp", before: clock.now().addingTimeInterval(-staleUploadSeconds))
         return RegistryServer(
             registry: registry, blobs: BlobStore(root: configuration.data + "/blobs"), trustedKeys: keys, configuration: configuration,
             checkpoints: checkpoints, jwt: jwt)
