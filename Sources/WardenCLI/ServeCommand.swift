@@ -21,6 +21,7 @@ struct ServeCommand: AsyncParsableCommand {
               warden serve --data ./warden-data --port 8080 --trusted-key keys/public.pem
               warden serve --config warden.yaml
               warden serve --data /shared/blobs --database postgres://warden@db:5432/warden
+              warden keys init --keyring ./keyring && warden serve --data ./secure-data --keyring ./keyring
             """
     )
 
@@ -33,6 +34,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("trusted-key"), help: "Public key whose signatures and attestations the gates accept (repeatable).")
     var trustedKeys: [String] = []
     @Option(help: "File holding the admin token (instead of WARDEN_ADMIN_TOKEN).") var adminTokenFile: String?
+    @Option(help: "Keyring folder (warden keys init): encrypt artefacts at rest with it.") var keyring: String?
     @Option(help: "PEM certificate chain: serve HTTPS (with --tls-key).") var tlsCertificate: String?
     @Option(help: "PEM private key of --tls-certificate.") var tlsKey: String?
     @Flag(help: "Print a new random token (wdn_…) and exit.") var newToken = false
@@ -49,6 +51,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         configuration.trustedKeys += trustedKeys
         if let adminTokenFile { configuration.auth.adminTokenFile = adminTokenFile }
+        if let keyring { configuration.encryption.keyring = keyring }
         if (tlsCertificate == nil) != (tlsKey == nil) { throw ValidationError("Give both --tls-certificate and --tls-key") }
         if let tlsCertificate, let tlsKey {
             configuration.http.tlsCertificate = tlsCertificate

@@ -1,5 +1,4 @@
 import Foundation
-import Crypto
 import Hummingbird
 import WardenCore
 import WardenRegistry
@@ -7,53 +6,23 @@ import WardenRegistry
 /// What every upload path (native and MLflow) shares: streaming bodies into the blob store and
 /// the checks a new version records.
 extension RegistryServer {
-    /// Streams a request body into the blob store, hashing while writing: temp file, fsync, rename
-    /// to its digest's place. A body over ``maxArtefactBytes`` is refused with 413 and leaves nothing.
-    /// A blob received from a request.
-    struct ReceivedBlob {
-        var digest: WardenCore.Digest
-        var size: Int64
-        /// False when the store already held these bytes.
-        var isNew: Bool
-    }
-
-    func receiveBlob(_ request: Request) async throws -> ReceivedBlob {
+    /// Streams a request body into the artefact store (encrypting when a keyring is set). A body
+    /// over ``maxArtefactBytes`` is refused with 413 and leaves nothing.
+    func receiveBlob(_ request: Request) async throws -> ArtefactStore.ReceivedBlob {
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > maxArtefactBytes {
             throw APIError(.contentTooLarge, "REQUEST_TOO_LARGE", "artefacts are limited to \(maxArtefactBytes) bytes")
         }
-        let temp = try FileIO.temporaryFile(in: blobs.root + "/tmp")
-        var hasher = SHA256()
-        var total = 0
-        do {
-            for try await buffer in request.body {
-                total += buffer.readableBytes
-                guard total <= maxArtefactBytes else {
-                    throw APIError(.contentTooLarge, "REQUEST_TOO_LARGE", "artefacts are limited to \(maxArtefactBytes) bytes")
-                }
-                try buffer.withUnsafeReadableBytes { raw in
-                    hasher.update(bufferPointer: raw)
-                    try temp.write(raw)
-                }
-            }
-            let digest = try WardenCore.Digest(bytes: Array(hasher.finalize()))
-            if blobs.contains(digest) {
-                temp.discard()
-                return .init(digest: digest, size: Int64(total), isNew: false)
-            }
-            let destination = blobs.path(for: digest)
-            try FileIO.makeDirectory(FileIO.parentDirectory(of: destination))
-            try temp.rename(to: destination, mode: 0o444)
-            return .init(digest: digest, size: Int64(total), isNew: true)
-        } catch {
-            temp.discard()
-            throw error
-        }
+        return try await artefacts.receive(request.body, limit: maxArtefactBytes)
     }
 
     /// Uploads cut off by a crash (`kill -9`, power loss) leave their temp files in `blobs/tmp`;
     /// they are never visible, but would fill the disk over many crashes. On start, files older
     /// than this are removed (younger ones may belong to another replica's upload in progress).
     static let staleUploadSeconds: TimeInterval = 24 * 3600
+
+    /// Folders of decrypted artefacts the upload checks lay out in `DATA/tmp` (removed when the
+    /// checks end) that a crash left behind are removed on start once they are this old.
+    static let staleCheckSeconds: TimeInterval = 3600
 
     /// Removes the temp files in `folder` last written before `date`; returns how many.
     @discardableResult
@@ -64,6 +33,19 @@ extension RegistryServer {
             let path = folder + "/" + name
             guard let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date, modified < date else { continue }
             if (try? FileIO.removeFile(path)) != nil { removed += 1 }
+        }
+        return removed
+    }
+
+    /// Removes the `verify-…` folders in `folder` last changed before `date`; returns how many.
+    @discardableResult
+    static func removeStaleChecks(in folder: String, before date: Date) -> Int {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        var removed = 0
+        for name in names where name.hasPrefix("verify-") {
+            let path = folder + "/" + name
+            guard let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date, modified < date else { continue }
+            if (try? FileManager.default.removeItem(atPath: path)) != nil { removed += 1 }
         }
         return removed
     }
@@ -85,7 +67,7 @@ extension RegistryServer {
     ) throws -> ModelVersion {
         guard !artefacts.isEmpty else { throw APIError(.badRequest, "INVALID_PARAMETER_VALUE", "a version needs at least one artefact") }
         guard Set(artefacts.map(\.path)).count == artefacts.count else { throw APIError(.badRequest, "INVALID_PARAMETER_VALUE", "artefact paths repeat") }
-        let checks = UploadChecks(blobs: blobs, trustedKeys: trustedKeys, scratch: dataDirectory + "/tmp")
+        let checks = UploadChecks(store: self.artefacts, trustedKeys: trustedKeys, scratch: dataDirectory + "/tmp")
         var lineage = lineage
         let signed = try signature.map { try checks.signature($0, artefacts: artefacts) }
         var attested: ModelVersion.Check?

@@ -14,6 +14,8 @@ import WardenRegistrySQLite
 public struct RegistryServer: Sendable {
     public let registry: Registry
     public let blobs: BlobStore
+    /// Encrypts the blobs at rest when set (warden.yaml `encryption.keyring`).
+    public let keyring: Keyring?
     /// Public keys whose signatures and attestations the gates accept.
     public let trustedKeys: [PublicKey]
     public let dataDirectory: String
@@ -24,17 +26,21 @@ public struct RegistryServer: Sendable {
     let jwt: JWTAuthenticator?
     /// Largest artefact accepted in one upload.
     public var maxArtefactBytes: Int { configuration.limits.maxArtefactBytes }
+    /// The blobs as artefacts: plain, or encrypted with ``keyring``.
+    var artefacts: ArtefactStore { ArtefactStore(blobs: blobs, keyring: keyring) }
 
     public init(
-        registry: Registry, blobs: BlobStore, trustedKeys: [PublicKey], configuration: ServerConfiguration, checkpoints: AuditCheckpoints? = nil
+        registry: Registry, blobs: BlobStore, trustedKeys: [PublicKey], configuration: ServerConfiguration, checkpoints: AuditCheckpoints? = nil,
+        keyring: Keyring? = nil
     ) {
-        self.init(registry: registry, blobs: blobs, trustedKeys: trustedKeys, configuration: configuration, checkpoints: checkpoints, jwt: nil)
+        self.init(registry: registry, blobs: blobs, trustedKeys: trustedKeys, configuration: configuration, checkpoints: checkpoints, jwt: nil, keyring: keyring)
     }
 
     init(
         registry: Registry, blobs: BlobStore, trustedKeys: [PublicKey], configuration: ServerConfiguration, checkpoints: AuditCheckpoints?,
-        jwt: JWTAuthenticator?
+        jwt: JWTAuthenticator?, keyring: Keyring?
     ) {
+        self.keyring = keyring
         self.checkpoints = checkpoints
         self.jwt = jwt
         self.registry = registry
@@ -53,6 +59,7 @@ public struct RegistryServer: Sendable {
     ) async throws -> RegistryServer {
         try FileIO.makeDirectory(configuration.data)
         let keys = try configuration.trustedKeys.map { try PublicKey(file: $0) }
+        let artefacts = try ArtefactStore.open(root: configuration.data + "/blobs", keyring: try configuration.encryption.keyring.map { try Keyring.open($0) })
         let metadata: any RegistryStore
         if let store {
             metadata = store
@@ -76,9 +83,10 @@ public struct RegistryServer: Sendable {
         var jwt: JWTAuthenticator?
         if let settings = configuration.auth.jwt { jwt = try await JWTAuthenticator.load(settings) }
         removeStaleUploads(in: configuration.data + "/blobs/tmp", before: clock.now().addingTimeInterval(-staleUploadSeconds))
+        removeStaleChecks(in: configuration.data + "/tmp", before: clock.now().addingTimeInterval(-staleCheckSeconds))
         return RegistryServer(
-            registry: registry, blobs: BlobStore(root: configuration.data + "/blobs"), trustedKeys: keys, configuration: configuration,
-            checkpoints: checkpoints, jwt: jwt)
+            registry: registry, blobs: artefacts.blobs, trustedKeys: keys, configuration: configuration,
+            checkpoints: checkpoints, jwt: jwt, keyring: artefacts.keyring)
     }
 
     /// The embedded server on `data` with the default policy (tests, the demo).
@@ -86,7 +94,7 @@ public struct RegistryServer: Sendable {
         let server = try await open(configuration: ServerConfiguration().with { $0.data = data }, adminToken: adminToken, clock: clock)
         return RegistryServer(
             registry: server.registry, blobs: server.blobs, trustedKeys: trustedKeys, configuration: server.configuration, checkpoints: server.checkpoints,
-            jwt: server.jwt)
+            jwt: server.jwt, keyring: server.keyring)
     }
 
     /// Stores the principals warden.yaml declares when they differ from the stored ones.
@@ -239,8 +247,8 @@ public struct RegistryServer: Sendable {
                 throw APIError(.badRequest, "INVALID_PARAMETER_VALUE", "each artefact needs a safe relative 'path' and a 'digest'")
             }
             let digest = try Digest(parsing: text)
-            guard blobs.contains(digest) else { throw APIError(.badRequest, "INVALID_PARAMETER_VALUE", "upload \(digest) to /api/v1/blobs first") }
-            artefacts.append(.init(path: path, digest: digest, size: try FileIO.size(of: blobs.path(for: digest))))
+            guard self.artefacts.contains(digest) else { throw APIError(.badRequest, "INVALID_PARAMETER_VALUE", "upload \(digest) to /api/v1/blobs first") }
+            artefacts.append(.init(path: path, digest: digest, size: try self.artefacts.size(of: digest)))
         }
         var lineage = ModelVersion.Lineage(parentVersion: json["parent"]?.intValue.map(Int.init))
         if let dataset = json["dataset"]?.stringValue { lineage.datasetDigest = try Digest(parsing: dataset) }
@@ -278,15 +286,14 @@ public struct RegistryServer: Sendable {
         }
         try await registry.store.appendAudit(
             AuditDraft(time: registry.clock.timestamp(), actor: principal.name, action: "artefact.download", subject: "\(name)/\(number)/\(path)", details: ["digest": .string(artefact.digest.description)]))
-        return streamBlob(artefact.digest, size: artefact.size)
+        return try streamBlob(artefact.digest, size: artefact.size)
     }
 
-    /// A response streaming a stored blob, with its digest in `X-Warden-Digest`.
-    func streamBlob(_ digest: Digest, size: Int64) -> Response {
-        let file = blobs.path(for: digest)
-        let body = ResponseBody(contentLength: Int(size)) { writer in
-            try await FileStreaming.write(file, to: &writer)
-        }
+    /// A response streaming a stored blob (decrypted when encrypted), with its digest in
+    /// `X-Warden-Digest`; a blob the keyring cannot open is a 500 before anything is sent.
+    func streamBlob(_ digest: Digest, size: Int64) throws -> Response {
+        let write = try artefacts.streamer(digest)
+        let body = ResponseBody(contentLength: Int(size)) { writer in try await write(&writer) }
         return Response(
             status: .ok, headers: [.contentType: "application/octet-stream", .init("X-Warden-Digest")!: digest.description], body: body)
     }

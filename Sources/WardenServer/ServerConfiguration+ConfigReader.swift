@@ -18,6 +18,7 @@ extension ServerConfiguration {
     ///   `auth.jwt.jwks_file` (path), `auth.jwt.issuer`, `auth.jwt.audience` (strings, none),
     ///   `auth.jwt.roles_claim` (string, `roles`), `auth.jwt.team_claim` (string, `team`)
     /// - `audit.checkpoint_every` (int, 1000), `audit.signing_key` (PEM path, none: no checkpoints)
+    /// - `encryption.keyring` (keyring folder, none: artefacts stored unencrypted)
     /// - `trusted_keys` (list of PEM paths, empty)
     /// - `gates.<alias>.signature` (bool), `.trusted_key_ids` (list), `.scan_below` (severity or
     ///   `none`), `.provenance` (bool), `.approvals` (int); default: `production` with signature,
@@ -38,7 +39,7 @@ extension ServerConfiguration {
         }
         self.init()
         let top = try Section(root, path: "", source: source)
-        try top.only(["data", "http", "database", "limits", "auth", "audit", "trusted_keys", "gates", "principals"])
+        try top.only(["data", "http", "database", "limits", "auth", "audit", "encryption", "trusted_keys", "gates", "principals"])
         data = try top.string("data") ?? data
         if let http = try top.section("http") {
             try http.only(["host", "port", "tls"])
@@ -52,6 +53,10 @@ extension ServerConfiguration {
                     throw WardenError.invalidInput("\(source): http.tls needs both 'certificate' and 'key'")
                 }
             }
+        }
+        if let encryption = try top.section("encryption") {
+            try encryption.only(["keyring"])
+            self.encryption.keyring = try encryption.string("keyring")
         }
         if let database = try top.section("database") {
             try database.only(["url", "max_connections"])

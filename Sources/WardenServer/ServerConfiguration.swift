@@ -77,6 +77,15 @@ public struct ServerConfiguration: Sendable, Equatable {
         public init() {}
     }
 
+    /// Encryption of the artefacts at rest.
+    public struct Encryption: Sendable, Equatable {
+        /// Keyring folder (`warden keys init`) whose current key wraps each new blob's data key;
+        /// nil = blobs stored as uploaded.
+        public var keyring: String?
+
+        public init() {}
+    }
+
     /// Data folder: `registry.sqlite`, `blobs/`, `tmp/`.
     public var data: String = "warden-data"
     public var http = HTTP()
@@ -84,6 +93,7 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var limits = Limits()
     public var auth = Auth()
     public var audit = Audit()
+    public var encryption = Encryption()
     /// Public keys whose signatures and attestations the gates accept (paths).
     public var trustedKeys: [String] = []
     /// Gates per protected alias (default: `production` only).

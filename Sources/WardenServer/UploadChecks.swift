@@ -8,14 +8,14 @@ import WardenScan
 /// uploaded artefacts, and a provenance attestation whose subjects include every artefact — each
 /// with one of the trusted keys.
 struct UploadChecks {
-    let blobs: BlobStore
+    let store: ArtefactStore
     let trustedKeys: [PublicKey]
     let scratch: String
 
-    /// Lays the artefacts out as a model folder (hard links into the blob store) and verifies the
+    /// Lays the artefacts out as a model folder (``layOut(_:)``) and verifies the
     /// signature with each trusted key until one verifies.
     func signature(_ digest: WardenCore.Digest, artefacts: [ModelVersion.Artefact]) throws -> ModelVersion.Check {
-        let bundle = try SigstoreBundle(parsing: try blobs.read(digest, limit: 64 << 20), source: "signature \(digest)")
+        let bundle = try SigstoreBundle(parsing: try store.read(digest, limit: 64 << 20), source: "signature \(digest)")
         guard !trustedKeys.isEmpty else { return .init(passed: false, detail: "the server trusts no signing keys (start it with --trusted-key)") }
         let folder = try layOut(artefacts)
         defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -29,16 +29,15 @@ struct UploadChecks {
     }
 
     /// The artefacts as a model folder `FOLDER/model/PATH` of hard links into the blob store (copies
-    /// where links are impossible); the caller removes FOLDER.
+    /// where links are impossible; decrypted copies, mode 0600, when blobs are encrypted — the
+    /// scanner and verifier read files); the caller removes FOLDER.
     func layOut(_ artefacts: [ModelVersion.Artefact]) throws -> String {
         try FileIO.makeDirectory(scratch)
         let folder = scratch + "/verify-" + UUID().uuidString.lowercased()
         for artefact in artefacts {
             let target = folder + "/model/" + artefact.path
             try FileIO.makeDirectory(FileIO.parentDirectory(of: target))
-            if link(blobs.path(for: artefact.digest), target) != 0 {
-                try FileManager.default.copyItem(atPath: blobs.path(for: artefact.digest), toPath: target)
-            }
+            try store.materialise(artefact.digest, at: target)
         }
         return folder
     }
@@ -56,13 +55,13 @@ struct UploadChecks {
         let report = ScanReport(threshold: scanner.options.threshold, files: files)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let stored = try blobs.put(bytes: Array(try encoder.encode(report)))
-        return .init(highestSeverity: report.highestSeverity?.rawValue, findings: report.findings.count, reportDigest: stored.digest)
+        let stored = try store.put(bytes: Array(try encoder.encode(report)))
+        return .init(highestSeverity: report.highestSeverity?.rawValue, findings: report.findings.count, reportDigest: stored)
     }
 
     /// Verifies a DSSE provenance envelope with the trusted keys; every artefact must be a subject.
     func provenance(_ digest: WardenCore.Digest, artefacts: [ModelVersion.Artefact]) throws -> ModelVersion.Check {
-        let envelope = try AttestationVerifier.envelope(from: try blobs.read(digest, limit: 64 << 20), source: "provenance \(digest)")
+        let envelope = try AttestationVerifier.envelope(from: try store.read(digest, limit: 64 << 20), source: "provenance \(digest)")
         for key in trustedKeys {
             let report = try AttestationVerifier(key: key).verify(envelope, source: "provenance \(digest)", files: artefacts.map { ($0.path, $0.digest) })
             guard report.signatureValid else { continue }

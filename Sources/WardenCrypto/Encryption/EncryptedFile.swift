@@ -62,13 +62,7 @@ public enum EncryptedFile {
         let source = try SourceFile(input)
         defer { source.close() }
         let kek = keyring.current
-        let dataKey = SymmetricKey(size: .bits256)
-        var header = EncryptedFileHeader(
-            chunkSizeLog2: chunkSizeLog2, salt: randomBytes(16), keyID: kek.id,
-            wrapNonce: [], wrappedKey: [], wrapTag: []
-        )
-        try wrap(dataKey, into: &header, with: kek)
-        let cipher = try ChunkCipher(key: payloadKey(dataKey, header: header))
+        let (header, cipher) = try newPayload(keyring: keyring, chunkSizeLog2: chunkSizeLog2)
 
         let chunkSize = header.chunkSize
         let sealedSize = chunkSize + tagSize
@@ -237,6 +231,18 @@ public enum EncryptedFile {
     }
 
     // MARK: - Pieces
+
+    /// A fresh data key wrapped by `keyring`'s current key: the header to write and the cipher
+    /// of the payload.
+    static func newPayload(keyring: Keyring, chunkSizeLog2: UInt8) throws -> (EncryptedFileHeader, ChunkCipher) {
+        let dataKey = SymmetricKey(size: .bits256)
+        var header = EncryptedFileHeader(
+            chunkSizeLog2: chunkSizeLog2, salt: randomBytes(16), keyID: keyring.current.id,
+            wrapNonce: [], wrappedKey: [], wrapTag: []
+        )
+        try wrap(dataKey, into: &header, with: keyring.current)
+        return (header, try ChunkCipher(key: payloadKey(dataKey, header: header)))
+    }
 
     static func readHeader(_ source: SourceFile) throws -> (header: EncryptedFileHeader, size: Int) {
         let count = Int(min(source.size, Int64(EncryptedFileHeader.maximumSize)))

@@ -183,6 +183,6 @@ extension MLflowAPI {
             size = record["size"]?.intValue ?? 0
         }
         try await store.appendAudit(audit(principal, "artefact.download", path, ["digest": .string(digest.description)]))
-        return server.streamBlob(digest, size: size)
+        return try server.streamBlob(digest, size: size)
     }
 }
