@@ -47,15 +47,19 @@ let package = Package(
             ]
         ),
         .target(name: "WardenSBOM", dependencies: ["WardenCore", "WardenCrypto"]),
-        // The system's zlib, libbz2 and liblzma (zlib1g-dev, libbz2-dev, liblzma-dev).
-        .systemLibrary(
-            name: "CCompression", path: "Sources/CCompression",
-            providers: [.apt(["zlib1g-dev", "libbz2-dev", "liblzma-dev"]), .brew(["xz"])]
-        ),
+        // The system's zlib (zlib1g-dev, a Swift build dependency), libbz2 and liblzma (declared in
+        // shim.h and linked by runtime soname, so their -dev packages are not needed).
+        .systemLibrary(name: "CCompression", path: "Sources/CCompression", providers: [.apt(["zlib1g-dev"])]),
         // WardenFormats holds the generated ONNX protobuf code (Sources/WardenFormats/ONNX/onnx.pb.swift).
         .target(
             name: "WardenFormats",
-            dependencies: ["WardenCore", "CCompression", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+            dependencies: ["WardenCore", "CCompression", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            linkerSettings: [
+                .linkedLibrary(":libbz2.so.1.0", .when(platforms: [.linux])),
+                .linkedLibrary(":liblzma.so.5", .when(platforms: [.linux])),
+                .linkedLibrary("bz2", .when(platforms: [.macOS])),
+                .linkedLibrary("lzma", .when(platforms: [.macOS])),
+            ]
         ),
         .target(name: "WardenScan", dependencies: ["WardenCore", "WardenFormats"]),
         // Per-ISA compute kernels: each is compiled for its CPU and chosen at run time from the CPU's
@@ -106,7 +110,12 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
-        .executableTarget(name: "warden", dependencies: ["WardenCLI"]),
+        // Release builds link the Swift runtime and Foundation statically: start-up drops from ~9 ms to
+        // ~4 ms (docs/BENCHMARKS.md, scanner), a third of a typical `warden model scan`.
+        .executableTarget(
+            name: "warden", dependencies: ["WardenCLI"],
+            linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux], configuration: .release))]
+        ),
         .target(name: "WardenTesting", dependencies: ["WardenCore", "WardenCrypto", "WardenFormats", "CCompression"]),
         .testTarget(name: "WardenCoreTests", dependencies: ["WardenCore", "WardenTesting"]),
         .testTarget(
