@@ -8,7 +8,7 @@ import WardenModels
 struct DataScanCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scan",
-        abstract: "Find poisoned rows in a labelled CSV table: label flips, outliers, conflicting duplicates.",
+        abstract: "Find poisoned rows in a labelled CSV table: label flips, outliers, conflicting duplicates, backdoors.",
         discussion: """
             Runs every detector in one pass (see docs/poisoning.md): confident learning on \
             out-of-sample probabilities from seeded stratified K-fold cross-validation of --model \
@@ -16,7 +16,13 @@ struct DataScanCommand: ParsableCommand {
             cleanlab's find_label_issues), k-nearest-neighbour label disagreement, exact and near \
             duplicates with conflicting labels, and three outlier detectors (robust z-scores with \
             median/MAD, Mahalanobis distance under a trimmed robust covariance, a seeded Isolation \
-            Forest) of which two must agree. Each suspicious row is reported with its reasons and \
+            Forest) of which two must agree, and two backdoor detectors on the last hidden layer of \
+            a network trained on all rows (--model when it has one, else mlp:64): activation \
+            clustering (2-means per class on the top 10 principal components; a small, well \
+            separated cluster) and spectral signatures (squared projection on the top singular \
+            direction). For image-like data (--image, or a square feature count such as 64 = 1x8x8) \
+            the suspected trigger is localised: the pixels that separate the cluster from its \
+            class, with a bounding box. Each suspicious row is reported with its reasons and \
             scores; the verdict is 'suspicious' when more than --max-flagged-fraction of the rows \
             are flagged. Features must be numbers (one-hot encode categories first); constant \
             columns are ignored and listed.
@@ -30,6 +36,7 @@ struct DataScanCommand: ParsableCommand {
             Example:
               warden data scan data/train.csv --label label
               warden data scan data/train.csv --label label --model mlp:64 --json --flagged-out flagged.txt --html scan.html
+              warden data scan digits.csv --label label --image 1x8x8 --html scan.html
             """
     )
 
@@ -42,6 +49,8 @@ struct DataScanCommand: ParsableCommand {
     @Option(help: "The fraction of flagged rows above which the verdict is 'suspicious'.") var maxFlaggedFraction: Double = 0.01
     @Option(help: "Write the flagged 0-based row indices here, one per line (atomically).") var flaggedOut: String?
     @Option(help: "Write a self-contained HTML report here (atomically).") var html: String?
+    @Option(help: "The features' image shape CxHxW for trigger localisation (default: inferred from a square feature count).") var image: String?
+    @Flag(help: "Skip the backdoor detectors (no representation model is trained).") var noBackdoor = false
     @Flag(help: "Exit 0 even when the verdict is 'suspicious'.") var exitZero = false
     @OptionGroup var output: OutputOptions
 
@@ -56,6 +65,8 @@ struct DataScanCommand: ParsableCommand {
         configuration.seed = seed
         configuration.maxFlaggedFraction = maxFlaggedFraction
         let table = try FeatureTable(LabeledDataset(csv: data, label: label))
+        configuration.imageShape = try TriggerLocalization.imageShape(image, features: table.width)
+        if noBackdoor { configuration.backdoor = nil }
         let showProgress = !output.quiet && !output.json && Console.stderrIsTerminal
         let (report, scores) = try PoisonScanner(configuration: configuration).scan(table) { progress in
             guard showProgress else { return }
@@ -82,7 +93,14 @@ struct DataScanCommand: ParsableCommand {
             Console.output("  constant columns ignored: \(report.constantColumns.prefix(10).joined(separator: ", "))\(report.constantColumns.count > 10 ? ", …" : "")")
         }
         for detector in report.detectors {
-            Console.output("  \(detector.name.padding(toLength: 19, withPad: " ", startingAt: 0)) \(String(detector.flagged).leftPadded(5))  (\(detector.threshold))\(detector.note.map { "  \($0)" } ?? "")")
+            Console.output("  \(detector.name.padding(toLength: 22, withPad: " ", startingAt: 0)) \(String(detector.flagged).leftPadded(5))  (\(detector.threshold))\(detector.note.map { "  \($0)" } ?? "")")
+        }
+        for result in report.backdoor?.classes ?? [] where result.suspicious {
+            Console.output(String(format: "  backdoor suspected in class '%@': %d of %d rows in a small cluster (silhouette %.2f, d′ %.1f), %d flagged", result.label, result.smallCluster, result.rows, result.silhouette, result.separation, result.flagged))
+            guard let trigger = result.trigger else { continue }
+            let features = trigger.topFeatures.prefix(5).map { String(format: "%@ %+.1f", $0.name, $0.difference) }.joined(separator: ", ")
+            let box = trigger.box.map { " — box rows \($0.top)…\($0.bottom), columns \($0.left)…\($0.right) of \(trigger.imageShape!.map(String.init).joined(separator: "x"))" } ?? ""
+            Console.output("    trigger: \(features)\(box)")
         }
         let shown = report.suspicious.prefix(50)
         if !shown.isEmpty { Console.output("  row     label → suggested  reasons") }
@@ -90,6 +108,7 @@ struct DataScanCommand: ParsableCommand {
             var details = String(format: "p(label)=%.3f knn=%.1f z=%.1f if=%.2f", row.selfConfidence, row.neighbourDisagreement, row.robustZ, row.isolation)
             if let m = row.mahalanobis { details += String(format: " d²=%.0f", m) }
             if let group = row.duplicateGroup { details += " dup-of=\(group)" }
+            if let spectral = row.spectral, row.reasons.contains(.backdoor) { details += String(format: " spectral=%.3g", spectral) }
             Console.output("  \(String(row.index).leftPadded(6))  \(row.label.leftPadded(6)) → \(row.suggestedLabel.padding(toLength: 9, withPad: " ", startingAt: 0))  \(row.reasons.map(\.rawValue).joined(separator: ","))  \(details)")
         }
         if report.suspicious.count > shown.count { Console.output("  … \(report.suspicious.count - shown.count) more (--json or --flagged-out for all)") }

@@ -2,8 +2,9 @@ import Foundation
 import WardenAnalysis
 
 /// The self-contained HTML page of `warden data scan --html`: the verdict, the detectors, per-class
-/// counts, score histograms, a 2-D PCA projection coloured by flag (inline SVG, no scripts or
-/// external assets) and the table of suspicious rows.
+/// counts, score histograms, a 2-D PCA projection coloured by flag, the backdoor tests with the
+/// suspected trigger as a heatmap for image-like data (inline SVG, no scripts or external assets)
+/// and the table of suspicious rows.
 enum PoisonScanHTML {
     static func render(_ report: PoisonScanReport, scores: PoisonScanner.Scores, table: FeatureTable) -> String {
         var body = "<h1>Poisoning scan: \(escape(report.source))</h1>"
@@ -23,10 +24,11 @@ enum PoisonScanHTML {
         if let m = scores.mahalanobis { body += histogram("log10 robust Mahalanobis d²", m.map { log10(Swift.max($0, 1e-3)) }) }
         body += "</div><h2>2-D projection (first two principal components; red = flagged)</h2>"
         body += projection(table, flagged: Set(report.flaggedIndices))
-        body += "<h2>Suspicious rows</h2><table><tr><th>row</th><th>label</th><th>suggested</th><th>reasons</th><th>p(label)</th><th>knn</th><th>robust z</th><th>d²</th><th>iforest</th></tr>"
+        body += backdoors(report)
+        body += "<h2>Suspicious rows</h2><table><tr><th>row</th><th>label</th><th>suggested</th><th>reasons</th><th>p(label)</th><th>knn</th><th>robust z</th><th>d²</th><th>iforest</th><th>spectral</th></tr>"
         for r in report.suspicious.prefix(2000) {
             body += "<tr><td>\(r.index)</td><td>\(escape(r.label))</td><td>\(escape(r.suggestedLabel))</td><td>\(r.reasons.map(\.rawValue).joined(separator: ", "))</td>"
-            body += String(format: "<td>%.3f</td><td>%.2f</td><td>%.1f</td><td>%@</td><td>%.3f</td></tr>", r.selfConfidence, r.neighbourDisagreement, r.robustZ, r.mahalanobis.map { String(format: "%.1f", $0) } ?? "-", r.isolation)
+            body += String(format: "<td>%.3f</td><td>%.2f</td><td>%.1f</td><td>%@</td><td>%.3f</td><td>%@</td></tr>", r.selfConfidence, r.neighbourDisagreement, r.robustZ, r.mahalanobis.map { String(format: "%.1f", $0) } ?? "-", r.isolation, r.spectral.map { String(format: "%.3g", $0) } ?? "-")
         }
         body += "</table>"
         return """
@@ -58,6 +60,44 @@ enum PoisonScanHTML {
         return svg + "</svg><figcaption>\(escape(title)) (√ count)</figcaption></figure>"
     }
 
+    /// The per-class backdoor tests and, for each suspicious class, its trigger heatmap.
+    static func backdoors(_ report: PoisonScanReport) -> String {
+        guard let backdoor = report.backdoor else { return "" }
+        var html = "<h2>Backdoors</h2><p>Representations: \(escape(backdoor.representation)).</p>"
+        html += "<table><tr><th>class</th><th>rows</th><th>small cluster</th><th>silhouette</th><th>d′</th><th>top singular share</th><th>suspicious</th><th>flagged</th></tr>"
+        for c in backdoor.classes {
+            html += String(format: "<tr><td>%@</td><td>%d</td><td>%d</td><td>%.3f</td><td>%.2f</td><td>%.3f</td><td>%@</td><td>%d</td></tr>", escape(c.label), c.rows, c.smallCluster, c.silhouette, c.separation, c.spectralShare, c.suspicious ? "<b class=\"bad\">yes</b>" : "no", c.flagged)
+        }
+        html += "</table>"
+        for c in backdoor.classes {
+            guard let trigger = c.trigger else { continue }
+            html += "<h3>Suspected trigger, class \(escape(c.label))</h3><div class=\"row\">"
+            if let map = trigger.heatmap, let shape = trigger.imageShape { html += heatmap(map, height: shape[1], width: shape[2], box: trigger.box) }
+            html += "<table><tr><th>feature</th><th>standardised mean difference</th></tr>"
+            for f in trigger.topFeatures { html += String(format: "<tr><td>%@</td><td>%+.2f</td></tr>", escape(f.name), f.difference) }
+            html += "</table></div>"
+        }
+        return html
+    }
+
+    /// `values` (`height × width`) as a grid of squares, darker red for larger values, the box outlined.
+    static func heatmap(_ values: [Double], height: Int, width: Int, box: TriggerLocalization.Box?) -> String {
+        let cell = Swift.max(4, Swift.min(32, 256 / Swift.max(height, width)))
+        let peak = Swift.max(values.max() ?? 1, 1e-12)
+        var svg = "<figure><svg width=\"\(width * cell)\" height=\"\(height * cell)\">"
+        for y in 0..<height {
+            for x in 0..<width {
+                let v = values[y * width + x] / peak
+                let shade = Int(255 * (1 - v))
+                svg += "<rect x=\"\(x * cell)\" y=\"\(y * cell)\" width=\"\(cell)\" height=\"\(cell)\" fill=\"rgb(255,\(shade),\(shade))\"><title>(\(y),\(x)) \(String(format: "%.2f", values[y * width + x]))</title></rect>"
+            }
+        }
+        if let box {
+            svg += "<rect x=\"\(box.left * cell)\" y=\"\(box.top * cell)\" width=\"\((box.right - box.left + 1) * cell)\" height=\"\((box.bottom - box.top + 1) * cell)\" fill=\"none\" stroke=\"#1f3a93\" stroke-width=\"2\"/>"
+        }
+        return svg + "</svg><figcaption>|standardised mean difference| per pixel (max over channels); box: the trigger</figcaption></figure>"
+    }
+
     static func bars(labels: [String], values: [Double], highlight: [Double]) -> String {
         let top = values.max() ?? 1
         let width = Swift.max(300, labels.count * 28 + 20)
@@ -72,30 +112,9 @@ enum PoisonScanHTML {
     }
 
     static func projection(_ table: FeatureTable, flagged: Set<Int>) -> String {
-        let n = table.rows, d = table.width, x = table.standardized
-        var components: [[Double]] = []
-        for component in 0..<2 {
-            var v = (0..<d).map { Double(($0 * 7 + component * 3) % 11) + 1 }
-            for _ in 0..<50 {
-                var next = [Double](repeating: 0, count: d)
-                for row in 0..<n {
-                    var dot = 0.0
-                    for c in 0..<d { dot += Double(x[row * d + c]) * v[c] }
-                    for c in 0..<d { next[c] += dot * Double(x[row * d + c]) }
-                }
-                for previous in components {
-                    let dot = zip(next, previous).reduce(0) { $0 + $1.0 * $1.1 }
-                    for c in 0..<d { next[c] -= dot * previous[c] }
-                }
-                let norm = next.reduce(0) { $0 + $1 * $1 }.squareRoot()
-                guard norm > 0 else { break }
-                v = next.map { $0 / norm }
-            }
-            components.append(v)
-        }
-        let points = (0..<n).map { row in
-            components.map { v in (0..<d).reduce(0.0) { $0 + Double(x[row * d + $1]) * v[$1] } }
-        }
+        let n = table.rows
+        let pca = PrincipalComponents(values: table.standardized, width: table.width, rows: Array(0..<n), count: 2, iterations: 50)
+        let points = (0..<n).map { pca.project(table.standardized, row: $0) + [0, 0] }
         let xs = points.map { $0[0] }, ys = points.map { $0[1] }
         let (x0, x1, y0, y1) = (xs.min() ?? 0, xs.max() ?? 1, ys.min() ?? 0, ys.max() ?? 1)
         var svg = "<svg width=\"520\" height=\"420\">"

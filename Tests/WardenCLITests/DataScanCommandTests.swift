@@ -39,6 +39,20 @@ struct DataScanCommandTests {
         #expect(await Warden.runMain(arguments: ["data", "scan", one, "--label", "label", "--model", "rf"]) == 2)
         #expect(await Warden.runMain(arguments: ["data", "scan", one, "--label", "label", "--max-flagged-fraction", "2"]) == 2)
     }
+
+    @Test func backdoorTriggerIsDrawnInTheHTMLReport() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let planter = PoisonPlanter(classes: 4, width: 36, separation: 1, triggerFeatures: PoisonPlanter.patch(top: 4, left: 4, size: 2, imageWidth: 6))
+        let data = try folder.write("images.csv", planter.plant(.backdoor, fraction: 0.05, in: planter.clean(rows: 400, seed: 3), seed: 3).csv())
+        let html = folder.url("scan.html")
+        #expect(await Warden.runMain(arguments: ["data", "scan", data, "--label", "label", "--image", "1x6x6", "--seed", "3", "--html", html, "--exit-zero"]) == 0)
+        let page = try String(contentsOfFile: html, encoding: .utf8)
+        #expect(page.contains("Suspected trigger, class 3"))
+        #expect(page.contains("<rect x=\"\(4 * 32)\" y=\"\(4 * 32)\" width=\"64\" height=\"64\" fill=\"none\""), "the box outlines the 2×2 patch")
+        #expect(await Warden.runMain(arguments: ["data", "scan", data, "--label", "label", "--image", "1x5x5"]) == 2)
+        #expect(await Warden.runMain(arguments: ["data", "scan", data, "--label", "label", "--image", "six"]) == 2)
+    }
 }
 
 /// `warden data drift` through the real argument parsing, files and exit codes.

@@ -16,7 +16,7 @@ public struct PoisonPlanter: Sendable {
         case duplicates
         /// Rows of uniform noise well outside the data.
         case outliers
-        /// A fixed trigger on the last features and the label set to the last class.
+        /// A fixed trigger (``triggerFeatures``) set to the data's maximum and the label set to the last class.
         case backdoor
     }
 
@@ -43,11 +43,20 @@ public struct PoisonPlanter: Sendable {
     public var classes: Int
     public var width: Int
     public var separation: Double
+    /// The features a backdoor sets to the data's maximum; `nil`: the last `max(1, width/8)`.
+    public var triggerFeatures: [Int]?
 
-    public init(classes: Int = 3, width: Int = 8, separation: Double = 3) {
+    public init(classes: Int = 3, width: Int = 8, separation: Double = 3, triggerFeatures: [Int]? = nil) {
         self.classes = classes
         self.width = width
         self.separation = separation
+        self.triggerFeatures = triggerFeatures
+    }
+
+    /// The features of a `size × size` patch with its top-left pixel at (`top`, `left`) in a
+    /// one-channel image `imageWidth` pixels wide.
+    public static func patch(top: Int, left: Int, size: Int, imageWidth: Int) -> [Int] {
+        (top..<(top + size)).flatMap { y in (left..<(left + size)).map { y * imageWidth + $0 } }
     }
 
     /// `rows` clean rows (class sizes equal up to one).
@@ -107,9 +116,9 @@ public struct PoisonPlanter: Sendable {
             let high = base.features.max() ?? 1
             let target = classes - 1
             let rows = pick(from: (0..<base.rows).filter { base.labels[$0] != target }, count)
-            let trigger = Swift.max(1, width / 8)
+            let trigger = triggerFeatures ?? Array((width - Swift.max(1, width / 8))..<width)
             for row in rows {
-                for c in (width - trigger)..<width { sample.features[row * width + c] = high }
+                for c in trigger { sample.features[row * width + c] = high }
                 sample.labels[row] = target
             }
             sample.poisoned = rows

@@ -45,6 +45,31 @@ public struct PoisonScanReport: Sendable, Codable, Equatable {
         public var note: String?
     }
 
+    /// The backdoor tests of one class (activation clustering and spectral signatures).
+    public struct BackdoorClass: Sendable, Codable, Equatable {
+        public var label: String
+        public var rows: Int
+        /// Rows in the smaller 2-means cluster of the reduced representations.
+        public var smallCluster: Int
+        public var silhouette: Double
+        /// The two clusters' d′ along the line through their centres.
+        public var separation: Double
+        /// The top singular value's share of the class's representation variance.
+        public var spectralShare: Double
+        public var suspicious: Bool
+        public var flagged: Int
+        /// The features that separate the flagged rows from the rest of the class.
+        public var trigger: TriggerLocalization?
+    }
+
+    /// How the backdoor detectors ran.
+    public struct Backdoor: Sendable, Codable, Equatable {
+        /// The model whose hidden layer gave the representations, and how.
+        public var representation: String
+        public var width: Int
+        public var classes: [BackdoorClass]
+    }
+
     public var source: String
     public var rows: Int
     public var features: Int
@@ -62,6 +87,8 @@ public struct PoisonScanReport: Sendable, Codable, Equatable {
     public var verdict: String
     public var maxFlaggedFraction: Double
     public var flaggedFraction: Double
+    /// `nil` when the backdoor detectors were not run (`--no-backdoor`).
+    public var backdoor: Backdoor? = nil
 
     /// The 0-based indices of the suspicious rows, ascending.
     public var flaggedIndices: [Int] { suspicious.map(\.index).sorted() }

@@ -1,5 +1,6 @@
 import Foundation
 import WardenCore
+import WardenModels
 
 /// Runs every poisoning detector over a labelled table in one pass and combines them into a
 /// ``PoisonScanReport``. The thresholds are calibrated on clean data (docs/BENCHMARKS.md) so a
@@ -25,12 +26,22 @@ public struct PoisonScanner: Sendable {
         /// The standardised distance, per √feature, at or below which rows are near duplicates.
         public var nearDuplicateDistance: Double
         public var maxFlaggedFraction: Double
+        /// The backdoor detectors' thresholds; `nil` skips them.
+        public var backdoor: BackdoorDetector.Configuration?
+        /// The model trained on all rows whose last hidden layer gives the representations; `nil`:
+        /// ``model`` when it has a hidden layer, else an `mlp:64` trained for 30 epochs.
+        public var representationModel: ProbabilityModel?
+        /// `[C, H, W]` of image-like features for trigger localisation; `nil`: inferred from a
+        /// square feature count (``TriggerLocalization/imageShape(_:features:)``).
+        public var imageShape: [Int]?
 
         public init(
             model: ProbabilityModel = .logisticRegression(l2: 1e-3), folds: Int = 5, seed: UInt64 = 0, neighbours: Int = 10,
             neighbourSupport: Double = 0.5, neighbourStrong: Double = 0.9, doubtfulConfidence: Double = 0.2,
             robustZThreshold: Double = 8, mahalanobisQuantile: Double = 0.9999, isolationThreshold: Double = 0.62,
-            outlierVotes: Int = 2, nearDuplicateDistance: Double = 1e-3, maxFlaggedFraction: Double = 0.01
+            outlierVotes: Int = 2, nearDuplicateDistance: Double = 1e-3, maxFlaggedFraction: Double = 0.01,
+            backdoor: BackdoorDetector.Configuration? = BackdoorDetector.Configuration(), representationModel: ProbabilityModel? = nil,
+            imageShape: [Int]? = nil
         ) {
             self.model = model
             self.folds = folds
@@ -45,6 +56,9 @@ public struct PoisonScanner: Sendable {
             self.outlierVotes = outlierVotes
             self.nearDuplicateDistance = nearDuplicateDistance
             self.maxFlaggedFraction = maxFlaggedFraction
+            self.backdoor = backdoor
+            self.representationModel = representationModel
+            self.imageShape = imageShape
         }
     }
 
@@ -57,6 +71,8 @@ public struct PoisonScanner: Sendable {
         public var mahalanobis: [Double]?
         public var isolation: [Double]
         public var confidentLearning: [Bool]
+        /// The spectral-signature score of each row (`nil` where the class was not tested).
+        public var spectral: [Double?]
         public var reasons: [[PoisonScanReport.Reason]]
     }
 
@@ -81,7 +97,7 @@ public struct PoisonScanner: Sendable {
             let name = table.classes.names[table.classCounts.firstIndex { $0 > 0 && $0 < 2 }!]
             throw WardenError.invalidInput("'\(table.source)': class '\(name)' has a single row; every class needs at least 2 for cross-validation")
         }
-        let total = c.folds + 3
+        let total = c.folds + 4
         progress(Progress(step: "cross-validation", done: 0, total: total))
         let cv = try CrossValidatedProbabilities(table, model: c.model, folds: c.folds, seed: c.seed) { fold in
             progress(Progress(step: "cross-validation", done: fold, total: total))
@@ -117,6 +133,30 @@ public struct PoisonScanner: Sendable {
         progress(Progress(step: "outliers", done: c.folds + 2, total: total))
 
         var reasons = [[PoisonScanReport.Reason]](repeating: [], count: n)
+        var backdoorSummary: PoisonScanReport.Backdoor?
+        var spectral = [Double?](repeating: nil, count: n)
+        var backdoorDetectors: [PoisonScanReport.Detector] = []
+        if let settings = c.backdoor {
+            let (summary, detector) = try backdoors(table, settings: settings)
+            backdoorSummary = summary
+            if let detector {
+                spectral = detector.spectralScores
+                for row in detector.flagged { reasons[row].append(.backdoor) }
+                let suspiciousClasses = detector.classes.filter(\.suspicious)
+                backdoorDetectors = [
+                    .init(
+                        name: "activation_clustering", flagged: suspiciousClasses.reduce(0) { $0 + $1.smallCluster },
+                        threshold: String(format: "small cluster ≤ %.0f%%, silhouette ≥ %.2f, d′ ≥ %.1f", settings.maxClusterFraction * 100, settings.minimumSilhouette, settings.minimumSeparation),
+                        note: summary.representation),
+                    .init(
+                        name: "spectral_signatures", flagged: suspiciousClasses.reduce(0) { $0 + $1.spectralFlagged },
+                        threshold: String(format: "top 1.5·ε̂ tail, robust z ≥ %.1f", settings.minimumSpectralZ), note: nil),
+                ]
+            } else {
+                backdoorDetectors = [.init(name: "activation_clustering", flagged: 0, threshold: "-", note: summary.representation)]
+            }
+        }
+        progress(Progress(step: "backdoors", done: c.folds + 3, total: total))
         var counts: [String: Int] = [:]
         for row in 0..<n {
             let doubted = learning.selfConfidence[row] < c.doubtfulConfidence && learning.predicted[row] != table.labels[row]
@@ -147,7 +187,7 @@ public struct PoisonScanner: Sendable {
             suspicious.append(PoisonScanReport.Row(
                 index: row, label: names[table.labels[row]], reasons: reasons[row], suggestedLabel: names[learning.predicted[row]],
                 selfConfidence: learning.selfConfidence[row], neighbourDisagreement: disagreement[row], robustZ: robustZ.scores[row],
-                mahalanobis: mahalanobis?.distances[row], isolation: forest.scores[row], duplicateGroup: duplicates.group[row], spectral: nil))
+                mahalanobis: mahalanobis?.distances[row], isolation: forest.scores[row], duplicateGroup: duplicates.group[row], spectral: spectral[row]))
         }
         let detectors = [
             PoisonScanReport.Detector(
@@ -160,18 +200,61 @@ public struct PoisonScanner: Sendable {
                 name: "mahalanobis", flagged: counts["mahalanobis", default: 0],
                 threshold: mahalanobisCut.map { String(format: "d² > %.1f (χ² %g)", $0, c.mahalanobisQuantile) } ?? "-", note: mahalanobisNote),
             .init(name: "isolation_forest", flagged: counts["isolation_forest", default: 0], threshold: "score > \(c.isolationThreshold)", note: nil),
-        ]
+        ] + backdoorDetectors
         let fraction = Double(suspicious.count) / Double(n)
         let report = PoisonScanReport(
             source: table.source, rows: n, features: table.width, classes: names, classCounts: table.classCounts,
             constantColumns: table.constantColumns.map { table.featureNames[$0] }, model: c.model.description, folds: c.folds, seed: c.seed,
             crossValidatedAccuracy: cv.accuracy, detectors: detectors, suspicious: suspicious,
-            verdict: fraction > c.maxFlaggedFraction ? "suspicious" : "clean", maxFlaggedFraction: c.maxFlaggedFraction, flaggedFraction: fraction)
+            verdict: fraction > c.maxFlaggedFraction ? "suspicious" : "clean", maxFlaggedFraction: c.maxFlaggedFraction, flaggedFraction: fraction,
+            backdoor: backdoorSummary)
         let scores = Scores(
             selfConfidence: learning.selfConfidence, predicted: learning.predicted, neighbourDisagreement: disagreement,
             robustZ: robustZ.scores, mahalanobis: mahalanobis?.distances, isolation: forest.scores, confidentLearning: learning.isIssue,
-            reasons: reasons)
+            spectral: spectral, reasons: reasons)
         progress(Progress(step: "done", done: total, total: total))
         return (report, scores)
+    }
+
+    /// Trains the representation model on every row and runs ``BackdoorDetector`` on its last
+    /// hidden layer; localises the trigger in each suspicious class.
+    func backdoors(_ table: FeatureTable, settings: BackdoorDetector.Configuration) throws -> (PoisonScanReport.Backdoor, BackdoorDetector?) {
+        let c = configuration
+        let fallback = ProbabilityModel.network(spec: try ModelSpec(parsing: "mlp:64"), epochs: 30, learningRate: 3e-3)
+        var candidates = [fallback]
+        if let chosen = c.representationModel {
+            candidates = [chosen]
+        } else if case .network = c.model {
+            candidates.insert(c.model, at: 0)
+        }
+        let all = Array(0..<table.rows)
+        var found: (model: ProbabilityModel, values: [Float], width: Int)?
+        for model in candidates where found == nil {
+            if let representation = try model.fit(table, rows: all, seed: c.seed ^ 0xBAC_D002).penultimate(table, rows: all) {
+                found = (model, representation.values, representation.width)
+            }
+        }
+        guard let (model, values, width) = found else {
+            return (PoisonScanReport.Backdoor(representation: "skipped: \(candidates[0]) has no hidden layer", width: 0, classes: []), nil)
+        }
+        let representation = (values: values, width: width)
+        let detector = BackdoorDetector(
+            representations: representation.values, width: representation.width, labels: table.labels, classCount: table.classes.count,
+            seed: c.seed, configuration: settings)
+        let shape = try c.imageShape ?? TriggerLocalization.imageShape(nil, features: table.width)
+        let classes = detector.classes.map { result in
+            var trigger: TriggerLocalization?
+            if result.suspicious && !result.flagged.isEmpty {
+                let flagged = Set(result.flagged)
+                let rest = table.labels.indices.filter { table.labels[$0] == result.label && !flagged.contains($0) }
+                trigger = TriggerLocalization(table: table, suspicious: result.flagged, rest: rest, imageShape: shape)
+            }
+            return PoisonScanReport.BackdoorClass(
+                label: table.classes.names[result.label], rows: result.rows, smallCluster: result.smallCluster, silhouette: result.silhouette,
+                separation: result.separation, spectralShare: result.spectralShare, suspicious: result.suspicious, flagged: result.flagged.count,
+                trigger: trigger)
+        }
+        let how = "\(model) trained on all rows, last hidden layer (\(representation.width) units)"
+        return (PoisonScanReport.Backdoor(representation: how, width: representation.width, classes: classes), detector)
     }
 }
