@@ -27,6 +27,12 @@ struct DataScanCommand: ParsableCommand {
             are flagged. Features must be numbers (one-hot encode categories first); constant \
             columns are ignored and listed.
 
+            With --model MODEL.onnx the given classifier runs on the raw features through Warden's \
+            ONNX runtime: its probabilities feed confident learning as they are (not \
+            cross-validated, so a model trained on these very rows finds fewer label issues) and \
+            the input of its last Gemm/MatMul layer is the backdoor representation (a linear model \
+            falls back to a trained mlp:64).
+
             --flagged-out writes the 0-based data-row indices (header excluded) of the flagged \
             rows, ascending, one per line, for `warden train --drop-flagged`.
 
@@ -37,12 +43,13 @@ struct DataScanCommand: ParsableCommand {
               warden data scan data/train.csv --label label
               warden data scan data/train.csv --label label --model mlp:64 --json --flagged-out flagged.txt --html scan.html
               warden data scan digits.csv --label label --image 1x8x8 --html scan.html
+              warden data scan data/train.csv --label label --model model.onnx
             """
     )
 
     @Argument(help: "The CSV table (a header row, numeric features).") var data: String
     @Option(help: "The label column.") var label: String
-    @Option(help: "The cross-validated model: logreg, or a trainer spec such as mlp:64.") var model: String = "logreg"
+    @Option(help: "The cross-validated model: logreg, a trainer spec such as mlp:64, or a given MODEL.onnx (not retrained).") var model: String = "logreg"
     @Option(help: "Cross-validation folds.") var folds: Int = 5
     @Option(help: "Seed for the folds, network training and the Isolation Forest.") var seed: UInt64 = 0
     @Option(help: "Epochs per fold for an mlp:/cnn: model.") var epochs: Int = 30

@@ -3,6 +3,7 @@ import Testing
 import WardenCore
 import WardenModels
 import WardenTensor
+import WardenTesting
 
 @testable import WardenAnalysis
 
@@ -112,5 +113,62 @@ struct PoisoningBackdoorTests {
     @Test(arguments: ["8x8", "1x8x9", "0x8x8", "1x-8x8", "axbxc", "", "99999999999x99999999999x99999999999", "1x8x8x1"])
     func badImageShapesAreClearErrors(text: String) {
         #expect(throws: WardenError.self) { try TriggerLocalization.imageShape(text, features: 64) }
+    }
+}
+
+/// `--model MODEL.onnx`: a given ONNX classifier's probabilities and last hidden activation.
+struct PoisoningONNXModelTests {
+    static let planter = PoisonPlanter(classes: 3, width: 6, separation: 3)
+
+    static func exported(_ spec: String, trainedOn sample: PoisonPlanter.Sample, in folder: TemporaryDirectory) throws -> String {
+        let table = try PoisoningScanTests.table(sample)
+        let dataset = try LabeledDataset(
+            features: Tensor(shape: [sample.rows, sample.width], scalars: sample.features), labels: sample.labels.map(Int64.init),
+            classes: table.classes, featureNames: table.featureNames, source: "clean")
+        let trainer = try Trainer(
+            spec: ModelSpec(parsing: spec), features: sample.width, classes: table.classes, featureNames: table.featureNames,
+            configuration: Trainer.Configuration(epochs: 40, learningRate: 1e-2, seed: 1))
+        _ = try trainer.train(on: dataset)
+        return try folder.write("\(spec.replacingOccurrences(of: ":", with: "-")).onnx", trainer.exportONNX(label: "label"))
+    }
+
+    @Test func givenONNXModelFindsFlipsAndGivesRepresentations() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let clean = Self.planter.clean(rows: 300, seed: 11)
+        let path = try Self.exported("mlp:16", trainedOn: clean, in: folder)
+        let model = try ONNXScanModel(path: path)
+        #expect(model.hiddenValue != nil)
+        let sample = Self.planter.plant(.randomFlips, fraction: 0.05, in: clean, seed: 5)
+        var configuration = PoisonScanner.Configuration()
+        configuration.model = try ProbabilityModel(parsing: path)
+        let (report, _) = try PoisonScanner(configuration: configuration).scan(PoisoningScanTests.table(sample))
+        let hits = Set(report.flaggedIndices).intersection(sample.poisoned).count
+        #expect(Double(hits) >= 0.8 * Double(sample.poisoned.count), "\(report.flaggedIndices) vs \(sample.poisoned)")
+        #expect(Double(hits) >= 0.8 * Double(report.flaggedIndices.count))
+        #expect(report.model.hasSuffix("(given ONNX model, not cross-validated)"))
+        let representation = try #require(report.backdoor?.representation)
+        #expect(representation.contains("value '\(model.hiddenValue!)'") && report.backdoor?.width == 16, "\(representation)")
+    }
+
+    @Test func linearONNXModelHasNoHiddenLayerAndAWrongWidthIsAClearError() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let clean = Self.planter.clean(rows: 120, seed: 2)
+        let path = try Self.exported("mlp:", trainedOn: clean, in: folder)
+        #expect(try ONNXScanModel(path: path).hiddenValue == nil)
+        var configuration = PoisonScanner.Configuration()
+        configuration.model = try ProbabilityModel(parsing: path)
+        let (report, _) = try PoisonScanner(configuration: configuration).scan(PoisoningScanTests.table(clean))
+        #expect(report.backdoor?.representation.hasPrefix("mlp:64 trained on all rows") == true, "falls back to a trained MLP")
+        let narrow = PoisonPlanter(classes: 3, width: 4).clean(rows: 60, seed: 1)
+        let table = try FeatureTable(LabeledDataset(
+            features: Tensor(shape: [narrow.rows, 4], scalars: narrow.features), labels: narrow.labels.map(Int64.init),
+            classes: ClassLabels(names: ["0", "1", "2"]), featureNames: (0..<4).map { "f\($0)" }, source: "narrow"))
+        #expect(throws: WardenError.self) { try PoisonScanner(configuration: configuration).scan(table) }
+        _ = try folder.write("junk.onnx", "not a model")
+        for bad in ["missing.onnx", "junk.onnx"] {
+            #expect(throws: WardenError.self) { try ProbabilityModel(parsing: folder.url(bad)) }
+        }
     }
 }

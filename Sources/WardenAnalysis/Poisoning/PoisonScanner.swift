@@ -224,8 +224,11 @@ public struct PoisonScanner: Sendable {
         var candidates = [fallback]
         if let chosen = c.representationModel {
             candidates = [chosen]
-        } else if case .network = c.model {
-            candidates.insert(c.model, at: 0)
+        } else {
+            switch c.model {
+            case .network, .onnx: candidates.insert(c.model, at: 0)
+            case .logisticRegression: break
+            }
         }
         let all = Array(0..<table.rows)
         var found: (model: ProbabilityModel, values: [Float], width: Int)?
@@ -254,7 +257,12 @@ public struct PoisonScanner: Sendable {
                 separation: result.separation, spectralShare: result.spectralShare, suspicious: result.suspicious, flagged: result.flagged.count,
                 trigger: trigger)
         }
-        let how = "\(model) trained on all rows, last hidden layer (\(representation.width) units)"
+        let how: String
+        if case .onnx(let given) = model {
+            how = "\(given.path), value '\(given.hiddenValue ?? "")' (input of the last layer, \(representation.width) values)"
+        } else {
+            how = "\(model) trained on all rows, last hidden layer (\(representation.width) units)"
+        }
         return (PoisonScanReport.Backdoor(representation: how, width: representation.width, classes: classes), detector)
     }
 }

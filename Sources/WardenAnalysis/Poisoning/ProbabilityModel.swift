@@ -5,18 +5,23 @@ import WardenTensor
 
 /// The classifier whose out-of-sample probabilities feed confident learning: native logistic
 /// regression (``SoftmaxRegression``) or a network from a ``ModelSpec`` trained by WardenModels'
-/// ``Trainer``. Both train on the standardised features.
+/// ``Trainer``, both trained on the standardised features; or a given ONNX classifier
+/// (``ONNXScanModel``, run on the raw features and not retrained: its probabilities are not
+/// out-of-sample).
 public enum ProbabilityModel: Sendable, CustomStringConvertible {
     case logisticRegression(l2: Double)
     case network(spec: ModelSpec, epochs: Int, learningRate: Float)
+    case onnx(ONNXScanModel)
 
-    /// `logreg` or a trainer spec such as `mlp:64`.
-    /// - Throws: `.invalidInput` for an unknown model.
+    /// `logreg`, a trainer spec such as `mlp:64`, or the path of an `.onnx` file.
+    /// - Throws: `.invalidInput` for an unknown model; as ``ONNXScanModel/init(path:)``.
     public init(parsing text: String, epochs: Int = 30) throws {
-        if text == "logreg" {
+        if text.lowercased().hasSuffix(".onnx") {
+            self = .onnx(try ONNXScanModel(path: text))
+        } else if text == "logreg" {
             self = .logisticRegression(l2: 1e-3)
         } else if !text.hasPrefix("mlp:") && !text.hasPrefix("cnn:") {
-            throw WardenError.invalidInput("Model '\(text)' is not logreg, mlp:H1,H2,… or cnn:CxHxW:…")
+            throw WardenError.invalidInput("Model '\(text)' is not logreg, mlp:H1,H2,…, cnn:CxHxW:… or a MODEL.onnx file")
         } else {
             self = .network(spec: try ModelSpec(parsing: text), epochs: epochs, learningRate: 3e-3)
         }
@@ -26,11 +31,13 @@ public enum ProbabilityModel: Sendable, CustomStringConvertible {
         switch self {
         case .logisticRegression: "logreg"
         case .network(let spec, _, _): spec.description
+        case .onnx(let model): "\(model.path) (given ONNX model, not cross-validated)"
         }
     }
 
     /// A model fitted on `rows` of `table`, as a function from rows to probabilities.
     func fit(_ table: FeatureTable, rows: [Int], seed: UInt64) throws -> FittedProbabilityModel {
+        if case .onnx(let model) = self { return .onnx(model) }
         let x = try table.standardizedRows(rows)
         let labels = rows.map { table.labels[$0] }
         switch self {
@@ -44,6 +51,8 @@ public enum ProbabilityModel: Sendable, CustomStringConvertible {
                 configuration: Trainer.Configuration(epochs: epochs, learningRate: learningRate, batchSize: 32, seed: seed))
             try trainer.train(on: dataset)
             return .network(trainer.model, inputShape: trainer.inputShape)
+        case .onnx(let model):
+            return .onnx(model)
         }
     }
 }
@@ -52,21 +61,26 @@ public enum ProbabilityModel: Sendable, CustomStringConvertible {
 enum FittedProbabilityModel {
     case regression(SoftmaxRegression)
     case network(Sequential, inputShape: [Int])
+    case onnx(ONNXScanModel)
 
     /// Probabilities of `rows` of `table`, row-major `rows.count × classes`.
     func probabilities(_ table: FeatureTable, rows: [Int]) throws -> [Float] {
+        if case .onnx(let model) = self { return try model.probabilities(table, rows: rows) }
         let x = try table.standardizedRows(rows)
         switch self {
         case .regression(let model):
             return try model.probabilities(x)
         case .network(let model, let inputShape):
             return try model(x.reshaped(to: [rows.count] + inputShape)).softmax(axis: 1).scalars
+        case .onnx(let model):
+            return try model.probabilities(table, rows: rows)
         }
     }
 
     /// The input of the last layer (the penultimate representation) of a network, `nil` for a
     /// linear model; row-major `rows.count × width`.
     func penultimate(_ table: FeatureTable, rows: [Int]) throws -> (values: [Float], width: Int)? {
+        if case .onnx(let model) = self { return try model.representation(table, rows: rows) }
         guard case .network(let model, let inputShape) = self, model.layers.count > 1 else { return nil }
         var value = try table.standardizedRows(rows).reshaped(to: [rows.count] + inputShape)
         for layer in model.layers.dropLast() { value = try layer(value) }

@@ -80,6 +80,27 @@ public final class ONNXSession: Sendable {
         return result
     }
 
+    /// Runs the model and returns the named values: graph outputs or any node's output (an
+    /// intermediate activation, for representations).
+    /// - Throws: as ``run(_:)``, and `.invalidInput` for a name no node computes.
+    public func run(_ feeds: [String: ONNXValue], values names: [String]) throws -> [String: ONNXValue] {
+        var slots: [String: Int] = [:]
+        for step in steps {
+            for (name, slot) in zip(step.node.outputs, step.outputs) { if let slot { slots[name] = slot } }
+        }
+        let wanted = try names.map { name -> (String, Int) in
+            guard let slot = slots[name] else { throw WardenError.invalidInput("No node of '\(model.source)' computes a value named '\(name)'") }
+            return (name, slot)
+        }
+        let values = try execute(feeds: feeds.mapValues { ONNXRuntimeValue($0) }, parameters: [:], keepAll: true)
+        var result: [String: ONNXValue] = [:]
+        for (name, slot) in wanted {
+            guard let value = values[slot] else { throw WardenError.internalError("'\(name)' was not computed") }
+            result[name] = value.value
+        }
+        return result
+    }
+
     /// Runs a model with exactly one input on a float tensor.
     /// - Throws: as ``run(_:)``, and `.invalidInput` when the model has more than one input.
     public func run(_ input: Tensor<Float>) throws -> [String: ONNXValue] {
