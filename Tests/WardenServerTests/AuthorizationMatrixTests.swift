@@ -41,7 +41,8 @@ struct AuthorizationMatrixTests {
     }
 
     static let fraudReaders: Set<Caller> = [.maintainer, .reviewer, .reader]
-    /// Tracking reads (experiments) need some role that reads models, global or granted.
+    /// Tracking reads need some role that reads models, global or granted; they then see the
+    /// Default experiment, their own, and (global read roles only) everyone's.
     static let trackingReaders: Set<Caller> = fraudReaders.union([.elsewhere])
     static let everyone: Set<Caller> = [.maintainer, .reviewer, .reader, .inferenceClient, .none, .elsewhere]
     static let adminOnly: Set<Caller> = []
@@ -87,10 +88,13 @@ struct AuthorizationMatrixTests {
         .init(method: .delete, path: "/api/2.0/mlflow/model-versions/delete-tag", body: #"{"name":"fraud","version":"1","key":"k"}"#, allowed: [.maintainer]),
         .init(method: .post, path: "/api/2.0/mlflow/model-versions/transition-stage", body: #"{"name":"fraud","version":"2","stage":"Staging"}"#, allowed: [.maintainer]),
         .init(method: .get, path: "/api/2.0/mlflow/model-versions/get-download-uri?name=fraud&version=1", allowed: fraudReaders),
-        // MLflow tracking: experiments are shared with readers; runs and logged models are their creator's.
-        .init(method: .get, path: "/api/2.0/mlflow/experiments/get-by-name?experiment_name=uma-exp", allowed: trackingReaders),
-        .init(method: .get, path: "/api/2.0/mlflow/experiments/get?experiment_id={exp}", allowed: trackingReaders),
-        .init(method: .post, path: "/api/2.0/mlflow/experiments/search", body: "{}", allowed: trackingReaders),
+        // MLflow tracking: experiments are shared with global read roles (a grant elsewhere opens
+        // only Default and one's own); runs and logged models are their creator's.
+        .init(method: .get, path: "/api/2.0/mlflow/experiments/get-by-name?experiment_name=uma-exp", allowed: fraudReaders),
+        .init(method: .get, path: "/api/2.0/mlflow/experiments/get-by-name?experiment_name=Default", allowed: trackingReaders),
+        .init(method: .get, path: "/api/2.0/mlflow/experiments/get?experiment_id={exp}", allowed: fraudReaders),
+        .init(method: .get, path: "/api/2.0/mlflow/experiments/get?experiment_id=0", allowed: trackingReaders),
+        .init(method: .post, path: "/api/2.0/mlflow/experiments/search", body: "{}", allowed: trackingReaders, listing: true),
         .init(method: .post, path: "/api/2.0/mlflow/experiments/create", body: #"{"name":"exp-{role}"}"#, allowed: [.maintainer]),
         .init(method: .post, path: "/api/2.0/mlflow/runs/create", body: #"{"experiment_id":"{exp}","start_time":1}"#, allowed: [.maintainer]),
         .init(method: .get, path: "/api/2.0/mlflow/runs/get?run_id={run}", allowed: adminOnly),
@@ -267,7 +271,10 @@ struct AuthorizationMatrixTests {
                         #expect(response.status != .forbidden && response.status != .unauthorized, "\(what)")
                         if endpoint.listing && caller != .admin {
                             #expect(!text.contains(values["lm"]!) && !text.contains(values["run"]!), "\(what) lists uma's workspace")
-                            if !Self.fraudReaders.contains(caller) { #expect(!text.contains("fraud"), "\(what) lists fraud") }
+                            if !Self.fraudReaders.contains(caller) {
+                                #expect(!text.contains("fraud"), "\(what) lists fraud")
+                                #expect(!text.contains("uma-exp"), "\(what) lists uma's experiment")
+                            }
                         }
                         return false
                     }
@@ -282,6 +289,39 @@ struct AuthorizationMatrixTests {
         let after = try await world.store.auditEvents(from: 1, limit: 100_000)
         #expect(after.filter { $0.action == "auth.denied" }.count - before >= denied, "every refusal is audited")
         #expect(AuditChain().verify(after) == nil)
+    }
+
+    /// A maintainer granted only `other` (no global role) logs to its own experiment and Default,
+    /// never finds, reads or adds runs to uma's.
+    @Test func grantedMaintainerWorksInItsOwnAndTheDefaultExperimentOnly() async throws {
+        let (world, registry) = try Self.world()
+        defer { world.folder.remove() }
+        let (uma, admin) = try await Self.setUp(world, registry)
+        let gus = try await registry.createToken(name: "gus", role: .maintainer, models: ["other"], by: admin).plaintext
+        let app = Application(router: world.server.router())
+        try await app.test(.router) { client in
+            let exp = try #require(try await Self.workspace(client, uma: uma)["exp"])
+            func call(_ method: HTTPRequest.Method, _ path: String, _ body: String? = nil) async throws -> (HTTPResponse.Status, String) {
+                try await client.execute(
+                    uri: path, method: method, headers: [.authorization: "Bearer \(gus)", .contentType: "application/json"], body: body.map { ByteBuffer(string: $0) }
+                ) { response in (response.status, String(buffer: response.body)) }
+            }
+            #expect(try await call(.get, "/api/2.0/mlflow/experiments/get-by-name?experiment_name=gus-exp").0 == .notFound)
+            let (created, body) = try await call(.post, "/api/2.0/mlflow/experiments/create", #"{"name":"gus-exp"}"#)
+            #expect(created == .ok)
+            let mine = try #require(try JSONParser().parse(body)["experiment_id"]?.stringValue)
+            #expect(try await call(.get, "/api/2.0/mlflow/experiments/get?experiment_id=\(mine)").0 == .ok)
+            #expect(try await call(.get, "/api/2.0/mlflow/experiments/get-by-name?experiment_name=gus-exp").0 == .ok)
+            for experiment in [mine, "0"] {
+                #expect(try await call(.post, "/api/2.0/mlflow/runs/create", #"{"experiment_id":"\#(experiment)","start_time":1}"#).0 == .ok)
+            }
+            #expect(try await call(.get, "/api/2.0/mlflow/experiments/get?experiment_id=\(exp)").0 == .forbidden)
+            #expect(try await call(.get, "/api/2.0/mlflow/experiments/get-by-name?experiment_name=uma-exp").0 == .forbidden)
+            #expect(try await call(.post, "/api/2.0/mlflow/runs/create", #"{"experiment_id":"\#(exp)","start_time":1}"#).0 == .forbidden)
+            #expect(try await call(.post, "/api/2.0/mlflow/logged-models", #"{"experiment_id":"\#(exp)","name":"m"}"#).0 == .forbidden)
+            let listed = try JSONParser().parse(try await call(.post, "/api/2.0/mlflow/experiments/search", "{}").1)
+            #expect(Set(listed["experiments"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []) == ["Default", "gus-exp"])
+        }
     }
 
     /// No credentials, an unknown token, basic auth with a wrong password, a malformed header:

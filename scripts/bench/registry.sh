@@ -5,16 +5,22 @@
 # connection per request), alias reads, a 100 MiB artefact up/download; then the basic-auth request
 # rate of `warden serve` against `mlflow server --app-name basic-auth` (registry_auth_rate.py).
 # Usage: scripts/bench/registry.sh [VERSIONS] [READS] [ARTIFACT_MB]   (defaults 200 500 100)
-# Prints JSON lines per server; the numbers go to docs/BENCHMARKS.md.
+# Prints JSON lines per server, then the ratios against the goals of issue 6
+# (scripts/bench/registry_ratios.py); the numbers go to docs/BENCHMARKS.md.
+# WARDEN_BIN=path skips the release build (a smoke run with a debug binary: its numbers mean nothing).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 VERSIONS="${1:-200}"; READS="${2:-500}"; MB="${3:-100}"
 export WARDEN_INTEROP_VENV="$PWD/.build-interop/venv-mlflow-server"
 source scripts/interop/common.sh
 ensure_venv "mlflow[auth]" requests
-echo "building warden (release)…" >&2
-swift build -c release --product warden --scratch-path .build-release >/dev/null
-WARDEN="$(swift build -c release --scratch-path .build-release --show-bin-path)/warden"
+if [[ -n "${WARDEN_BIN:-}" ]]; then
+    WARDEN="$WARDEN_BIN"
+else
+    echo "building warden (release)…" >&2
+    swift build -c release --product warden --scratch-path .build-release >/dev/null
+    WARDEN="$(swift build -c release --scratch-path .build-release --show-bin-path)/warden"
+fi
 T="$(mktemp -d)"; PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T"' EXIT
 
@@ -34,8 +40,9 @@ wait_http "http://127.0.0.1:$MPORT/health"
 
 echo "== create/read/download through the mlflow client" >&2
 MLFLOW_TRACKING_TOKEN="$MIA" "$PY" scripts/bench/registry_bench.py "http://127.0.0.1:$WPORT" "warden serve" \
-    --versions "$VERSIONS" --reads "$READS" --artifact-mb "$MB"
-"$PY" scripts/bench/registry_bench.py "http://127.0.0.1:$MPORT" "mlflow server" --versions "$VERSIONS" --reads "$READS" --artifact-mb "$MB"
+    --versions "$VERSIONS" --reads "$READS" --artifact-mb "$MB" | tee "$T/warden.json"
+"$PY" scripts/bench/registry_bench.py "http://127.0.0.1:$MPORT" "mlflow server" --versions "$VERSIONS" --reads "$READS" --artifact-mb "$MB" \
+    | tee "$T/mlflow.json"
 
 echo "== basic-auth request rate (fresh connection per request)" >&2
 APORT="$(free_port)"
@@ -50,7 +57,10 @@ MLFLOW_AUTH_CONFIG_PATH="$T/basic_auth.ini" MLFLOW_AUTH_ADMIN_PASSWORD="bench-Ad
     "$VENV/bin/mlflow" server --app-name basic-auth --host 127.0.0.1 --port "$APORT" \
     --backend-store-uri "sqlite:///$T/mlflow-auth.db" >"$T/mlflow-auth.log" 2>&1 & PIDS+=($!)
 wait_http "http://127.0.0.1:$APORT/health"
-printf '{"server": "warden serve", "basic_auth": %s}\n' "$("$PY" scripts/bench/registry_auth_rate.py "http://127.0.0.1:$WPORT" mia "$MIA" 300)"
+printf '{"server": "warden serve", "basic_auth": %s}\n' "$("$PY" scripts/bench/registry_auth_rate.py "http://127.0.0.1:$WPORT" mia "$MIA" 300)" \
+    | tee "$T/warden-auth.json"
 printf '{"server": "mlflow server --app-name basic-auth", "basic_auth": %s}\n' \
-    "$("$PY" scripts/bench/registry_auth_rate.py "http://127.0.0.1:$APORT" admin bench-Admin-password-1 50)"
+    "$("$PY" scripts/bench/registry_auth_rate.py "http://127.0.0.1:$APORT" admin bench-Admin-password-1 50)" | tee "$T/mlflow-auth.json"
+echo "== ratios (warden serve / mlflow server)" >&2
+"$PY" scripts/bench/registry_ratios.py "$T/warden.json" "$T/mlflow.json" "$T/warden-auth.json" "$T/mlflow-auth.json"
 echo "machine after: load $(cut -d' ' -f1-3 /proc/loadavg)" >&2

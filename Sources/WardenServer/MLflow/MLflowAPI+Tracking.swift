@@ -3,9 +3,10 @@ import Hummingbird
 import WardenCore
 import WardenRegistry
 
-/// The tracking side MLflow 3's `log_model` needs: experiments, runs and logged models. They are
-/// workspaces of their creator (admins see all); they become shared only once registered as a
-/// version, through the registry's own rules.
+/// The tracking side MLflow 3's `log_model` needs: experiments, runs and logged models. Runs and
+/// logged models are workspaces of their creator (admins see all); they become shared only once
+/// registered as a version, through the registry's own rules. Experiments (names and tags, no
+/// data) are readable as ``mayRead(experiment:_:)`` says.
 extension MLflowAPI {
     func addTrackingRoutes(_ api: RouterGroup<Context>) {
         route(api, .get, "/experiments/get-by-name") { request, _, principal in
@@ -14,11 +15,11 @@ extension MLflowAPI {
             guard let id = try await experimentID(named: name) else {
                 throw APIError(.notFound, "RESOURCE_DOES_NOT_EXIST", "Could not find experiment with name '\(name.prefix(200))'")
             }
-            return ["experiment": try await experimentJSON(id)]
+            return ["experiment": Self.experimentJSON(try await readableExperiment(id, principal))]
         }
         route(api, .get, "/experiments/get") { request, _, principal in
             try await requireReader(principal)
-            return ["experiment": try await experimentJSON(try Self.requiredQuery(request, "experiment_id"))]
+            return ["experiment": Self.experimentJSON(try await readableExperiment(try Self.requiredQuery(request, "experiment_id"), principal))]
         }
         route(api, .post, "/experiments/create") { request, context, principal in
             try await server.requireUploader(principal, subject: "mlflow/experiments")
@@ -29,7 +30,7 @@ extension MLflowAPI {
             try await requireReader(principal)
             _ = try await experimentID(named: "Default")
             let all = try await store.documents(Kind.experiment, prefix: "", limit: server.configuration.limits.maxResults)
-            return ["experiments": .array(all.map { Self.experimentJSON($0.value) })]
+            return ["experiments": .array(all.filter { mayRead(experiment: $0.value, principal) }.map { Self.experimentJSON($0.value) })]
         }
         route(api, .post, "/runs/create") { request, context, principal in
             try await server.requireUploader(principal, subject: "mlflow/runs")
@@ -137,6 +138,28 @@ extension MLflowAPI {
         }
     }
 
+    /// Who may read an experiment (and so find it, and create runs and logged models in it): its
+    /// creator, admins, and the global roles that read every model (maintainer, reviewer, reader).
+    /// A grant on some models opens no one else's experiment; the shared Default experiment (id 0)
+    /// is open to everyone who passes ``requireReader(_:)``.
+    func mayRead(experiment record: JSONValue, _ principal: Principal) -> Bool {
+        isOwner(record, principal) || record["experiment_id"]?.stringValue == "0"
+            || principal.roles.contains { $0.actions.contains(.readModel) }
+    }
+
+    /// The experiment `id` if the caller may read it; 404 if there is none, 403 (audited) if not.
+    func readableExperiment(_ id: String, _ principal: Principal) async throws -> JSONValue {
+        if id == "0" { _ = try await defaultExperiment() }
+        guard let record = try await store.document(Kind.experiment, id) else {
+            throw APIError(.notFound, "RESOURCE_DOES_NOT_EXIST", "No Experiment with id=\(id.prefix(64)) exists")
+        }
+        guard mayRead(experiment: record, principal) else {
+            try await store.appendAudit(audit(principal, "auth.denied", "\(Kind.experiment)/\(id)", ["reason": "not the owner, no global read role"]))
+            throw Registry.Refusal.forbidden("'\(principal.name)' may not read experiment \(id.prefix(64))")
+        }
+        return record
+    }
+
     func isOwner(_ document: JSONValue, _ principal: Principal) -> Bool {
         principal.roles.contains(.admin) || document["owner"]?.stringValue == principal.id
     }
@@ -231,14 +254,6 @@ extension MLflowAPI {
         ]
     }
 
-    func experimentJSON(_ id: String) async throws -> JSONValue {
-        if id == "0" { _ = try await defaultExperiment() }
-        guard let record = try await store.document(Kind.experiment, id) else {
-            throw APIError(.notFound, "RESOURCE_DOES_NOT_EXIST", "No Experiment with id=\(id.prefix(64)) exists")
-        }
-        return Self.experimentJSON(record)
-    }
-
     static func experimentJSON(_ record: JSONValue) -> JSONValue {
         record.removing("owner")
     }
@@ -247,7 +262,7 @@ extension MLflowAPI {
 
     func createRun(_ json: JSONValue, _ principal: Principal) async throws -> JSONValue {
         let experiment = json["experiment_id"]?.stringValue ?? "0"
-        _ = try await experimentJSON(experiment)
+        _ = try await readableExperiment(experiment, principal)
         let id = Self.randomHex(16)
         let tags = Self.tags(json["tags"])
         let name = json["run_name"]?.stringValue ?? tags["mlflow.runName"] ?? "run-\(id.prefix(8))"
@@ -299,7 +314,7 @@ extension MLflowAPI {
 
     func createLoggedModel(_ json: JSONValue, _ principal: Principal) async throws -> JSONValue {
         let experiment = json["experiment_id"]?.stringValue ?? "0"
-        _ = try await experimentJSON(experiment)
+        _ = try await readableExperiment(experiment, principal)
         if let run = json["source_run_id"]?.stringValue, !run.isEmpty { _ = try await owned(Kind.run, run, principal) }
         let id = "m-" + Self.randomHex(16)
         let now = nowMillis
