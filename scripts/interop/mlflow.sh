@@ -3,6 +3,8 @@
 # scikit-learn model, aliases, tags, search, stages, load models:/NAME@ALIAS, and Warden's
 # authorisation and gates through MLflow's API (bearer and basic auth). Tokens are made with
 # `warden registry token create`; the audit chain is verified afterwards with `warden audit verify`.
+# WARDEN_INTEROP_KEYRING=1 runs the server with artefacts encrypted at rest (`--keyring`) and checks
+# that every stored blob is an encrypted file.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/interop/common.sh
@@ -12,7 +14,12 @@ T="$(mktemp -d)"; SERVER=""
 trap '[ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null; wait 2>/dev/null; rm -rf "$T"' EXIT
 
 ADMIN="$("$WARDEN" serve --new-token)"
-WARDEN_ADMIN_TOKEN="$ADMIN" "$WARDEN" serve --data "$T/data" --port 0 2>"$T/serve.log" &
+ENCRYPT=()
+if [ "${WARDEN_INTEROP_KEYRING:-0}" = 1 ]; then
+    "$WARDEN" keys init --keyring "$T/keyring" >/dev/null || { echo "FAIL warden keys init"; exit 2; }
+    ENCRYPT=(--keyring "$T/keyring")
+fi
+WARDEN_ADMIN_TOKEN="$ADMIN" "$WARDEN" serve --data "$T/data" --port 0 "${ENCRYPT[@]}" 2>"$T/serve.log" &
 SERVER=$!
 for _ in $(seq 1 100); do
     URL="$(grep -o 'http://127.0.0.1:[0-9]*' "$T/serve.log" | head -n1)"
@@ -50,4 +57,8 @@ check "the pulled folder holds the MLmodel file" test -f "$T/pulled/MLmodel"
 kill "$SERVER"; wait "$SERVER" 2>/dev/null; SERVER=""
 check "the registry's audit chain verifies" "$WARDEN" audit verify --data "$T/data"
 check "no token secret reached the server log" sh -c "! grep -q '${MAINTAINER:17:20}' '$T/serve.log'"
+if [ "${#ENCRYPT[@]}" -gt 0 ]; then
+    check "every stored blob is encrypted at rest (WRDNENC1)" \
+        sh -c "find '$T/data/blobs/sha256' -type f | { n=0; while read -r f; do head -c 8 \"\$f\" | grep -q WRDNENC1 || exit 1; n=\$((n+1)); done; [ \$n -gt 0 ]; }"
+fi
 summary
