@@ -19,15 +19,24 @@ public final class Trainer {
         public var optimizer: OptimizerKind
         /// SGD momentum (ignored by Adam).
         public var momentum: Float
+        /// Per-batch hooks, applied in order (none: plain cross-entropy, the fast path).
+        public var defences: [any TrainingDefence]
 
-        public init(epochs: Int = 20, learningRate: Float = 1e-3, batchSize: Int = 32, seed: UInt64 = 0, optimizer: OptimizerKind = .adam, momentum: Float = 0.9) {
+        public init(
+            epochs: Int = 20, learningRate: Float = 1e-3, batchSize: Int = 32, seed: UInt64 = 0, optimizer: OptimizerKind = .adam, momentum: Float = 0.9,
+            defences: [any TrainingDefence] = []
+        ) {
             self.epochs = epochs
             self.learningRate = learningRate
             self.batchSize = batchSize
             self.seed = seed
             self.optimizer = optimizer
             self.momentum = momentum
+            self.defences = defences
         }
+
+        /// The product of the defences' training temperatures.
+        var temperature: Float { defences.reduce(1) { $0 * $1.temperature } }
 
         /// - Throws: `.invalidInput` for a non-positive epoch count, batch size or learning rate.
         func validate() throws {
@@ -117,11 +126,19 @@ public final class Trainer {
                         }
                     }
                 }
-                let x = try Tensor(shape: [picks.count] + inputShape, scalars: values)
                 step += 1
                 let context = ForwardContext(training: true, seed: configuration.seed &* 0x9E37_79B9_7F4A_7C15 &+ step)
-                let logits = try model.forward(Variable(x), context: context)
-                let loss = try logits.softmaxCrossEntropy(labels: Tensor(labels))
+                let logits: Variable, loss: Variable
+                if configuration.defences.isEmpty {
+                    logits = try model.forward(Variable(try Tensor(shape: [picks.count] + inputShape, scalars: values)), context: context)
+                    loss = try logits.softmaxCrossEntropy(labels: Tensor(labels))
+                } else {
+                    var batch = TrainingBatch(
+                        inputs: values, labels: labels.map { Int($0) }, rows: Array(picks), width: width, classes: classes.count, epoch: epoch,
+                        epochs: configuration.epochs)
+                    (logits, loss) = try defendedLoss(&batch, step: step, context: context)
+                    labels = batch.labels.map { Int64($0) }
+                }
                 let value = Double(loss.value.scalar ?? .nan)
                 guard value.isFinite else {
                     throw WardenError.invalidInput("The loss became \(value) in epoch \(epoch), batch \(b + 1); lower the learning rate (--lr)")
@@ -129,8 +146,8 @@ public final class Trainer {
                 try optimizer.update(parameters, gradients: context.gradients(of: loss, for: parameters))
                 let predicted = try logits.value.argmax(axis: 1).scalars
                 correct += zip(predicted, labels).filter { $0 == $1 }.count
-                totalLoss += value * Double(picks.count)
-                seen += picks.count
+                totalLoss += value * Double(labels.count)
+                seen += labels.count
                 progress(Progress(
                     epoch: epoch, epochs: configuration.epochs, batch: b + 1, batches: batches, loss: totalLoss / Double(seen),
                     accuracy: Double(correct) / Double(seen), epochFinished: false, seconds: Date().timeIntervalSince(started)))
@@ -143,6 +160,34 @@ public final class Trainer {
         }
         return history
     }
+
+    /// One defended step's forward pass and loss: the defences prepare the batch (with a generator
+    /// drawn from the seed and step), then weight the per-example losses at the training temperature.
+    private func defendedLoss(_ batch: inout TrainingBatch, step: UInt64, context: ForwardContext) throws -> (logits: Variable, loss: Variable) {
+        var generator = SeededRandomGenerator(seed: (configuration.seed ^ 0xD5FE_0CE5_0000_0000) &+ step &* 0x9E37_79B9_7F4A_7C15)
+        let view = TrainingModel(model: model, inputShape: inputShape, classes: classes.count)
+        for defence in configuration.defences { try defence.prepare(&batch, model: view, generator: &generator) }
+        let n = batch.count, width = inputShape.reduce(1, *)
+        guard n > 0, batch.inputs.count == n * width, batch.rows.count == n, batch.targets.map({ $0.count == n * classes.count }) ?? true,
+            batch.weights.map({ $0.count == n }) ?? true, batch.labels.allSatisfy({ (0..<classes.count).contains($0) })
+        else {
+            throw WardenError.internalError("A training defence left an inconsistent batch (\(n) labels, \(batch.inputs.count) input values)")
+        }
+        let logits = try model.forward(Variable(try Tensor(shape: [n] + inputShape, scalars: batch.inputs)), context: context)
+        let targets = try Tensor(shape: [n, classes.count], scalars: batch.targetProbabilities())
+        let temperature = configuration.temperature
+        let losses = try logits.value.softmaxCrossEntropyPerRow(targets: targets, temperature: temperature)
+        var weights = batch.weights ?? [Float](repeating: 1, count: n)
+        for defence in configuration.defences {
+            guard let factors = defence.weights(forLosses: losses, batch: batch) else { continue }
+            guard factors.count == n else { throw WardenError.internalError("The defence \(defence.description) gave \(factors.count) weights for \(n) examples") }
+            for i in 0..<n { weights[i] *= factors[i] }
+        }
+        return (logits, try logits.softmaxCrossEntropy(targets: targets, weights: weights, temperature: temperature))
+    }
+
+    /// The model mid-training as defences (and distillation teachers) see it.
+    public var trainingModel: TrainingModel { TrainingModel(model: model, inputShape: inputShape, classes: classes.count) }
 
     /// The fraction of `data` the model classifies correctly (inference mode, in batches).
     /// - Throws: `.invalidInput` when the data does not fit the model.
@@ -172,7 +217,7 @@ public final class Trainer {
                 ("epochs", .int(Int64(configuration.epochs))), ("learning_rate", .double(Double(configuration.learningRate))),
                 ("batch_size", .int(Int64(configuration.batchSize))), ("seed", .int(Int64(bitPattern: configuration.seed))),
                 ("optimizer", .string(configuration.optimizer.rawValue)),
-            ]).compactString),
+            ] + (configuration.defences.isEmpty ? [] : [("defences", .array(configuration.defences.map { .string($0.description) }))])).compactString),
         ]
         return try ONNXExporter.export(model, inputShape: inputShape, metadata: metadata, producerVersion: producerVersion)
     }
