@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "WardenData", targets: ["WardenData"]),
         .library(name: "WardenAnalysis", targets: ["WardenAnalysis"]),
         .library(name: "WardenRegistry", targets: ["WardenRegistry"]),
+        .library(name: "WardenGuard", targets: ["WardenGuard"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -80,10 +81,13 @@ let package = Package(
         .target(name: "WardenData", dependencies: ["WardenCore", "WardenCrypto", "WardenFormats"]),
         .target(name: "WardenAnalysis", dependencies: ["WardenCore", "WardenTensor", "WardenModels", "WardenData"]),
         .target(name: "WardenRegistry", dependencies: ["WardenCore", "WardenCrypto", "WardenScan"]),
+        // Runtime protections of the inference gateway as plain logic (no HTTP).
+        .target(name: "WardenGuard", dependencies: ["WardenCore", "WardenTensor", "WardenModels"]),
         .target(
             name: "WardenServer",
             dependencies: [
                 "WardenCore", "WardenCrypto", "WardenScan", "WardenRegistry", "WardenRegistrySQLite", "WardenRegistryPostgres",
+                "WardenGuard", "WardenModels", "WardenTensor",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -105,6 +109,7 @@ let package = Package(
             dependencies: [
                 "WardenCore", "WardenCrypto", "WardenSBOM", "WardenFormats", "WardenScan",
                 "WardenTensor", "WardenModels", "WardenData", "WardenAnalysis", "WardenRegistry", "WardenRegistrySQLite", "WardenRegistryPostgres", "WardenServer",
+                "WardenGuard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -126,6 +131,7 @@ let package = Package(
         .testTarget(name: "WardenScanTests", dependencies: ["WardenScan", "WardenTesting"]),
         .testTarget(name: "WardenTensorTests", dependencies: ["WardenTensor", "WardenTesting"]),
         .testTarget(name: "WardenModelsTests", dependencies: ["WardenModels", "WardenFormats", "WardenTesting"]),
+        .testTarget(name: "WardenGuardTests", dependencies: ["WardenGuard", "WardenModels", "WardenTensor", "WardenTesting"]),
         .testTarget(name: "WardenDataTests", dependencies: ["WardenData", "WardenTesting"]),
         .testTarget(name: "WardenAnalysisTests", dependencies: ["WardenAnalysis", "WardenModels", "WardenTensor", "WardenTesting"]),
         .testTarget(
@@ -138,7 +144,7 @@ let package = Package(
         .testTarget(
             name: "WardenServerTests",
             dependencies: [
-                "WardenServer", "WardenRegistry", "WardenCrypto", "WardenTesting", .product(name: "Logging", package: "swift-log"),
+                "WardenServer", "WardenRegistry", "WardenGuard", "WardenModels", "WardenTensor", "WardenCrypto", "WardenTesting", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"), .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "InMemoryLogging", package: "swift-log"),

@@ -4,17 +4,25 @@ import Logging
 import WardenCore
 import WardenCrypto
 import WardenRegistry
+import WardenGuard
 import WardenServer
 
-/// `warden serve`: the registry server (the inference gateway joins it later).
+/// `warden serve`: the registry server and the inference gateway (Open Inference Protocol, `/v2`).
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the model registry server (HTTP API /api/v1, SQLite + content-addressed blobs under --data).",
+        abstract: "Run the model registry server (/api/v1, SQLite + blobs under --data) and the inference gateway (KServe v2 /v2, /metrics).",
         discussion: """
             On an empty data folder, the first admin is seeded from WARDEN_ADMIN_TOKEN (or \
             --admin-token-file); `warden serve --new-token` prints a fresh token to use. Versions \
             must be signed and attested by a --trusted-key to pass the production gates.
+
+            The gateway serves --model files and registry models (by name: the 'production' alias; \
+            name@alias; /versions/N) over the Open Inference Protocol: POST /v2/models/NAME/infer. \
+            Registry versions load only when their signature verified and their scan is clean. \
+            Inference needs a token with the inference-client role (or a grant on the model); \
+            when no admin token (and no --config) is given, --model files are open to callers without a token \
+            (--require-token closes them). Limits answer 413/429 (with Retry-After); bad tensors 400.
 
             Example:
               export WARDEN_ADMIN_TOKEN=$(warden serve --new-token)
@@ -22,6 +30,8 @@ struct ServeCommand: AsyncParsableCommand {
               warden serve --config warden.yaml
               warden serve --data /shared/blobs --database postgres://warden@db:5432/warden
               warden keys init --keyring ./keyring && warden serve --data ./secure-data --keyring ./keyring
+              warden serve --model digits=digits.onnx --rate-limit 50 --burst 100 --daily-budget 100000
+              curl -s localhost:8080/v2/models/digits/infer -d '{"inputs":[{"name":"input","shape":[1,64],"datatype":"FP32","data":[…]}]}'
             """
     )
 
@@ -38,6 +48,13 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "PEM certificate chain: serve HTTPS (with --tls-key).") var tlsCertificate: String?
     @Option(help: "PEM private key of --tls-certificate.") var tlsKey: String?
     @Flag(help: "Print a new random token (wdn_…) and exit.") var newToken = false
+    @Option(name: .customLong("model"), help: "Serve an ONNX file over /v2 as NAME (NAME=PATH.onnx; repeatable).") var models: [String] = []
+    @Option(help: "Requests per second per client (token bucket; default: unlimited).") var rateLimit: Int?
+    @Option(help: "Requests a client may send at once (bucket size; default: 20).") var burst: Int?
+    @Option(help: "Rows (queries) per client and UTC day (default: unlimited).") var dailyBudget: Int?
+    @Option(help: "Most rows in one inference request (default: 1024).") var maxBatch: Int?
+    @Flag(help: "Require a token for --model files even without an admin token.") var requireToken = false
+    @Flag(help: "Serve registry versions whose signature or scan did not pass (not for production).") var allowUnverified = false
 
     /// warden.yaml (when given) with the flags on top.
     func configuration() throws -> ServerConfiguration {
@@ -57,6 +74,7 @@ struct ServeCommand: AsyncParsableCommand {
             configuration.http.tlsCertificate = tlsCertificate
             configuration.http.tlsKey = tlsKey
         }
+        try applyInferenceFlags(to: &configuration.inference)
         return configuration
     }
 
@@ -65,17 +83,51 @@ struct ServeCommand: AsyncParsableCommand {
             Console.output(APIToken.issue(for: "admin", name: "new", now: 0).plaintext)
             return
         }
-        let configuration = try configuration()
+        var configuration = try configuration()
         var token = ProcessInfo.processInfo.environment["WARDEN_ADMIN_TOKEN"]
         if let file = configuration.auth.adminTokenFile {
             token = String(decoding: try FileIO.readAll(file, limit: 4096), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         }
         var logger = Logger(label: "warden.serve")
         logger.logLevel = .info
+        if token == nil, !requireToken, config == nil, !configuration.inference.models.isEmpty { configuration.inference.anonymous = true }
         let server = try await RegistryServer.open(configuration: configuration, adminToken: token, logger: logger)
+        let served = try server.checkInferenceModels()
+        if !served.isEmpty {
+            Console.error("serving \(served.joined(separator: ", ")) at /v2/models/NAME/infer\(configuration.inference.anonymous ? " (open to callers without a token: no admin token is configured)" : "")")
+        }
         let host = configuration.http.host
         try await server.run(host: host, port: configuration.http.port, logger: logger) { bound in
             Console.error("warden registry listening on \(server.usesTLS ? "https" : "http")://\(host):\(bound) (data: \(server.dataDirectory))")
         }
+    }
+}
+
+extension ServeCommand {
+    /// `--model`, `--rate-limit`, `--burst`, `--daily-budget`, `--max-batch`, `--allow-unverified`.
+    func applyInferenceFlags(to inference: inout InferenceConfiguration) throws {
+        for entry in models {
+            let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty, Self.isServableName(parts[0]) else {
+                throw ValidationError("--model takes NAME=PATH.onnx (NAME of letters, digits, . _ -), got '\(entry)'")
+            }
+            guard inference.models[parts[0]] == nil else { throw ValidationError("--model '\(parts[0])' is given twice") }
+            inference.models[parts[0]] = parts[1]
+        }
+        func positive(_ value: Int?, _ flag: String) throws -> Int? {
+            guard let value else { return nil }
+            guard value > 0 else { throw ValidationError("--\(flag) must be positive, got \(value)") }
+            return value
+        }
+        if let rate = try positive(rateLimit, "rate-limit") { inference.rate.ratePerSecond = Double(rate) }
+        if let burst = try positive(burst, "burst") { inference.rate.burst = burst }
+        if let budget = try positive(dailyBudget, "daily-budget") { inference.rate.dailyBudget = budget }
+        if let batch = try positive(maxBatch, "max-batch") { inference.limits.maxBatch = batch }
+        if allowUnverified { inference.requireVerified = false }
+    }
+
+    /// Names `--model` accepts: what a URL path segment carries without escaping.
+    static func isServableName(_ name: String) -> Bool {
+        name.utf8.count <= 200 && name.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0)) }
     }
 }

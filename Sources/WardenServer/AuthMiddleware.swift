@@ -24,14 +24,8 @@ struct AuthMiddleware: RouterMiddleware {
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if Self.open.contains(request.uri.path) { return try await next(request, context) }
-        let header = request.headers[.authorization] ?? ""
-        let outcome: Outcome
-        if header.hasPrefix("Bearer ") {
-            outcome = try await bearer(String(header.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces))
-        } else if header.hasPrefix("Basic "), basicAuth {
-            outcome = try await basic(String(header.dropFirst("Basic ".count)).trimmingCharacters(in: .whitespaces))
-        } else {
+        if Self.open.contains(request.uri.path) || Self.isInferencePath(request.uri.path) { return try await next(request, context) }
+        guard let outcome = try await authenticate(request) else {
             return try refuse(request, context, "a bearer token is required (Authorization: Bearer wdn_…)")
         }
         switch outcome {
@@ -40,12 +34,32 @@ struct AuthMiddleware: RouterMiddleware {
             context.principal = principal
             return try await next(request, context)
         case .denied(let tokenID, let message):
-            try await registry.store.appendAudit(
-                AuditDraft(
-                    time: registry.clock.timestamp(), actor: "anonymous", action: "auth.denied", subject: String(request.uri.path.prefix(300)),
-                    details: ["token_id": .string(tokenID)]))
+            try await auditDenial(request, tokenID: tokenID)
             return try refuse(request, context, message)
         }
+    }
+
+    /// The inference API and /metrics authenticate in ``InferenceMiddleware`` (protocol error JSON,
+    /// open health probes).
+    static func isInferencePath(_ path: String) -> Bool { path == "/metrics" || path == "/v2" || path.hasPrefix("/v2/") }
+
+    /// The outcome of the request's credentials; nil when it presents none this server accepts.
+    func authenticate(_ request: Request) async throws -> Outcome? {
+        let header = request.headers[.authorization] ?? ""
+        if header.hasPrefix("Bearer ") {
+            return try await bearer(String(header.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces))
+        } else if header.hasPrefix("Basic "), basicAuth {
+            return try await basic(String(header.dropFirst("Basic ".count)).trimmingCharacters(in: .whitespaces))
+        }
+        return nil
+    }
+
+    /// Audits a refused credential by its public id only.
+    func auditDenial(_ request: Request, tokenID: String) async throws {
+        try await registry.store.appendAudit(
+            AuditDraft(
+                time: registry.clock.timestamp(), actor: "anonymous", action: "auth.denied", subject: String(request.uri.path.prefix(300)),
+                details: ["token_id": .string(tokenID)]))
     }
 
     enum Outcome {

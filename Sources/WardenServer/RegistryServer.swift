@@ -182,6 +182,7 @@ public struct RegistryServer: Sendable {
         }
         api.get("/audit") { request, context in try await self.audit(request, context) }
         MLflowAPI(server: self).add(to: router)
+        InferenceAPI(server: self).add(to: router)
         return router
     }
 

@@ -25,6 +25,7 @@ extension ServerConfiguration {
     ///   scan below `high`, provenance and 1 approval. A `gates:` key replaces the defaults.
     /// - `principals[]`: `id`, `name` (default: id), `roles` (list), `attributes` (map),
     ///   `grants[]` (`models`, `role`)
+    /// - `inference.*`: the gateway (see ``InferenceConfiguration``'s reader)
     ///
     /// - Throws: `WardenError` (`invalidInput`) naming the file and key.
     public init(yaml text: String, source: String) throws {
@@ -39,7 +40,7 @@ extension ServerConfiguration {
         }
         self.init()
         let top = try Section(root, path: "", source: source)
-        try top.only(["data", "http", "database", "limits", "auth", "audit", "encryption", "trusted_keys", "gates", "principals"])
+        try top.only(["data", "http", "database", "limits", "auth", "audit", "encryption", "trusted_keys", "gates", "principals", "inference"])
         data = try top.string("data") ?? data
         if let http = try top.section("http") {
             try http.only(["host", "port", "tls"])
@@ -94,6 +95,7 @@ extension ServerConfiguration {
             self.audit.signingKey = try audit.string("signing_key")
         }
         trustedKeys = try top.strings("trusted_keys") ?? []
+        if let inference = try top.section("inference") { try self.inference.read(inference) }
         if let gates = try top.section("gates") {
             var aliases: [String: GatePolicy.Requirements] = [:]
             for (alias, value) in gates.members {

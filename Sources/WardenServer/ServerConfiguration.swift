@@ -101,6 +101,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Principals declared in the file, written to the store at start (tokens are made with
     /// `warden registry token create`).
     public var principals: [Principal] = []
+    /// The inference gateway (`/v2`): served models, limits, loading policy.
+    public var inference = InferenceConfiguration()
 
     public init() {}
 

@@ -46,6 +46,8 @@ struct AuthorizationMatrixTests {
     static let trackingReaders: Set<Caller> = fraudReaders.union([.elsewhere])
     static let everyone: Set<Caller> = [.maintainer, .reviewer, .reader, .inferenceClient, .none, .elsewhere]
     static let adminOnly: Set<Caller> = []
+    /// Roles that allow `model.infer` (fraud is unsigned, so they get 404/409, never 401/403).
+    static let inferers: Set<Caller> = [.maintainer, .inferenceClient]
 
     /// `{role}` is the caller, `{digest}` the weights' blob, `{exp}`/`{run}`/`{lm}` uma's experiment,
     /// run and logged model (a workspace only uma and admins may touch).
@@ -120,6 +122,13 @@ struct AuthorizationMatrixTests {
         .init(method: .get, path: "/api/2.0/mlflow-artifacts/artifacts/{exp}/{run}/artifacts/notes.txt", allowed: adminOnly),
         .init(method: .put, path: "/api/2.0/mlflow-artifacts/artifacts/{exp}/{run}/artifacts/more.txt", body: "x", allowed: adminOnly),
         .init(method: .put, path: "/api/2.0/mlflow-artifacts/artifacts/{exp}/models/{lm}/artifacts/w.bin", body: "x", allowed: adminOnly),
+        // Open Inference Protocol (the health probes, /v2 and /metrics are open).
+        .init(method: .get, path: "/v2/models/fraud", allowed: inferers),
+        .init(method: .get, path: "/v2/models/fraud/versions/1", allowed: inferers),
+        .init(method: .get, path: "/v2/models/fraud/ready", allowed: inferers),
+        .init(method: .get, path: "/v2/models/fraud/versions/1/ready", allowed: inferers),
+        .init(method: .post, path: "/v2/models/fraud/infer", body: #"{"inputs":[{"name":"x","shape":[1],"datatype":"FP32","data":[1]}]}"#, allowed: inferers),
+        .init(method: .post, path: "/v2/models/fraud/versions/1/infer", body: #"{"inputs":[{"name":"x","shape":[1],"datatype":"FP32","data":[1]}]}"#, allowed: inferers),
     ]
 
     /// The test's clock, moved by hand.
@@ -231,7 +240,9 @@ struct AuthorizationMatrixTests {
             }
             return want.count == got.count
         }
-        let routes = world.server.router().routes.filter { !AuthMiddleware.open.contains($0.path.description) }
+        let routes = world.server.router().routes.filter {
+            !AuthMiddleware.open.contains($0.path.description) && !InferenceAPI.openPaths.contains($0.path.description)
+        }
         #expect(routes.count > 50)
         for route in routes {
             let covered = Self.endpoints.contains { $0.method == route.method && matches(route.path.description, $0.path) }

@@ -4,7 +4,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 status=0
-for script in oms sbom attest dp scan onnx mlflow drift; do
+for script in oms sbom attest dp scan onnx mlflow drift oip; do
     if [ -x "scripts/interop/$script.sh" ]; then
         echo "== interop $script"
         "scripts/interop/$script.sh" || status=1

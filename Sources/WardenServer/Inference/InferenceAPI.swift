@@ -1,0 +1,157 @@
+import Foundation
+import Hummingbird
+import WardenCore
+import WardenGuard
+import WardenRegistry
+
+/// The Open Inference Protocol (KServe v2) REST API on the registry server:
+/// `GET /v2/health/live|ready`, `GET /v2`, `GET /v2/models/{name}[/versions/{v}][/ready]`,
+/// `POST /v2/models/{name}[/versions/{v}]/infer`, and `GET /metrics`.
+/// Every inference is authenticated (registry tokens; anonymous only for `--model` files when
+/// configured), rate-limited and budgeted per principal, validated against the model's schema,
+/// and audited. Errors are `{"error": "…"}` with 400/401/403/404/409/413/429.
+struct InferenceAPI: Sendable {
+    let server: RegistryServer
+    let repository: ModelRepository
+    let limiter: RateLimiter
+    let metrics: InferenceMetrics
+
+    var configuration: InferenceConfiguration { server.configuration.inference }
+
+    init(server: RegistryServer) {
+        self.server = server
+        repository = ModelRepository(registry: server.registry, artefacts: server.artefacts, configuration: server.configuration.inference)
+        limiter = RateLimiter(policy: server.configuration.inference.rate, clock: server.registry.clock)
+        metrics = InferenceMetrics()
+    }
+
+    func add(to router: Router<WardenRequestContext>) {
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: self.metrics.text())))
+        }
+        let v2 = router.group("/v2").add(middleware: InferenceMiddleware(server: server, metrics: metrics))
+        v2.get("") { _, _ in
+            JSONResponse.make(["name": "warden", "version": .string(Self.serverVersion), "extensions": []])
+        }
+        v2.get("/health/live") { _, _ in JSONResponse.make(["live": true]) }
+        v2.get("/health/ready") { _, _ in
+            let ready = self.repository.filesReady
+            return JSONResponse.make(["ready": .bool(ready)], status: ready ? .ok : .badRequest)
+        }
+        for prefix in ["/models/:name", "/models/:name/versions/:version"] {
+            v2.get(RouterPath(prefix)) { _, context in try await self.metadata(context) }
+            v2.get(RouterPath(prefix + "/ready")) { _, context in
+                _ = try await self.model(context)
+                return JSONResponse.make(["name": .string(try context.parameters.require("name")), "ready": true])
+            }
+            v2.post(RouterPath(prefix + "/infer")) { request, context in try await self.infer(request, context) }
+        }
+    }
+
+    /// Routes that need no token (probes, server metadata, metrics).
+    static let openPaths: Set<String> = ["/v2", "/v2/health/live", "/v2/health/ready", "/metrics"]
+
+    /// Reported in `GET /v2`.
+    static let serverVersion = "0.1.0"
+
+    func model(_ context: WardenRequestContext) async throws -> ServedModel {
+        let model = try await repository.resolve(
+            try context.parameters.require("name"), version: context.parameters.get("version"), principal: context.principal)
+        return model
+    }
+
+    func metadata(_ context: WardenRequestContext) async throws -> Response {
+        let model = try await model(context)
+        func json(_ spec: TensorSpec) -> JSONValue {
+            ["name": .string(spec.name), "datatype": .string(spec.datatype.name), "shape": .array((spec.shape ?? [-1]).map { .int(Int64($0)) })]
+        }
+        return JSONResponse.make([
+            "name": .string(model.name), "versions": [.string(model.version)], "platform": "onnx",
+            "inputs": .array(model.schema.inputs.map(json)), "outputs": .array(model.schema.outputs.map(json)),
+        ])
+    }
+
+    func infer(_ request: Request, _ context: WardenRequestContext) async throws -> Response {
+        let model = try await model(context)
+        let client = context.principal?.id ?? "anonymous"
+        try limiter.admit(client)
+        if request.headers.contains(where: { $0.name.canonicalName == "inference-header-content-length" }) {
+            throw InferenceError(.badRequest, "the binary tensor extension is not supported; send the tensors as JSON", reason: "invalid_input")
+        }
+        let limit = configuration.maxBodyBytes
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: limit)
+        } catch {
+            throw InferenceError(.contentTooLarge, "inference requests are limited to \(limit) bytes", reason: "too_large")
+        }
+        let json: JSONValue
+        do {
+            json = try JSONParser(maxDepth: 24, maxBytes: limit).parse(Array(buffer.readableBytesView), source: "the request body")
+        } catch {
+            throw InferenceError(.badRequest, error.message, reason: "invalid_json")
+        }
+        let parsed = try InferenceRequest(json: json, limits: configuration.limits)
+        let validator = InputValidator(schema: model.schema, limits: configuration.limits, rangePolicy: configuration.rangePolicy)
+        let inputs = try validator.validate(parsed.inputs, model: model.name)
+        if let requested = parsed.outputs {
+            for name in requested where !model.schema.outputs.contains(where: { $0.name == name }) {
+                throw InferenceError(
+                    .badRequest, "'\(InputValidator.clean(name))' is not an output of model '\(model.name)' (outputs: \(model.schema.outputs.map(\.name).joined(separator: ", ")))",
+                    reason: "invalid_input")
+            }
+        }
+        let rows = Self.rows(inputs, model.schema)
+        try limiter.charge(client, rows: rows)
+        let outputs = try model.predict(inputs, outputs: parsed.outputs)
+        metrics.count(rows: rows, model: model.name)
+        if configuration.auditPredictions {
+            try await server.registry.store.appendAudit(
+                AuditDraft(
+                    time: server.registry.clock.timestamp(), actor: context.principal?.name ?? "anonymous", action: "inference.predict",
+                    subject: "\(model.name)/\(model.version)", details: Self.auditDetails(parsed, inputs, outputs, model, client: client, rows: rows)))
+        }
+        var response: [(String, JSONValue)] = [("model_name", .string(model.name)), ("model_version", .string(model.version))]
+        if let id = parsed.id { response.append(("id", .string(id))) }
+        response.append(("outputs", .array(outputs.map(Self.json))))
+        return JSONResponse.make(.object(response))
+    }
+
+    /// Rows of a request: the first dimension of the first batched input (1 without a batch dimension).
+    static func rows(_ inputs: [InferenceTensor], _ schema: ModelSchema) -> Int {
+        for (input, spec) in zip(inputs, schema.inputs) where spec.hasBatchDimension { return input.shape.first ?? 1 }
+        return 1
+    }
+
+    /// The audit entry's details: digests always, the output values only when small.
+    static func auditDetails(
+        _ request: InferenceRequest, _ inputs: [InferenceTensor], _ outputs: [InferenceTensor], _ model: ServedModel, client: String, rows: Int
+    ) -> JSONValue {
+        var details: [(String, JSONValue)] = [
+            ("client", .string(client)), ("model_digest", .string(model.digest.description)),
+            ("input_digest", .string(InferenceTensor.digest(of: inputs).description)), ("rows", .int(Int64(rows))),
+            ("output_digest", .string(InferenceTensor.digest(of: outputs).description)),
+        ]
+        if outputs.reduce(0, { $0 + $1.values.count }) <= 64 { details.append(("output", .array(outputs.map(json)))) }
+        if let id = request.id { details.append(("request_id", .string(InputValidator.clean(id)))) }
+        return .object(details)
+    }
+
+    static func json(_ tensor: InferenceTensor) -> JSONValue {
+        let data: [JSONValue] =
+            switch tensor.values {
+            // Shortest text that reads back as the same Float (not the Double expansion).
+            case .float(let v): v.map { $0.isFinite ? .double(Double("\($0)") ?? Double($0)) : .null }
+            case .int64(let v): v.map { .int($0) }
+            case .int32(let v): v.map { .int(Int64($0)) }
+            case .uint8(let v): v.map { .int(Int64($0)) }
+            case .bool(let v): v.map { .bool($0) }
+            }
+        return [
+            "name": .string(tensor.name), "datatype": .string(tensor.datatype.name), "shape": .array(tensor.shape.map { .int(Int64($0)) }),
+            "data": .array(data),
+        ]
+    }
+}

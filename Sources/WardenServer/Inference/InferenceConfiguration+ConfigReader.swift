@@ -1,0 +1,55 @@
+import WardenCore
+import WardenGuard
+import WardenRegistry
+
+extension InferenceConfiguration {
+    /// Reads warden.yaml's `inference` section. Keys (type, default):
+    ///
+    /// - `models` (map name → ONNX path, empty)
+    /// - `alias` (string, `production`): the alias a bare registry model name serves
+    /// - `require_verified` (bool, true), `scan_below` (severity, `medium`)
+    /// - `anonymous` (bool, false): callers without a token may use the `models` files
+    /// - `max_body_bytes` (int, 8 MiB), `max_batch` (int, 1024), `max_elements` (int, 1 Mi),
+    ///   `max_rank` (int, 8)
+    /// - `rate_limit` (requests per second per principal, none), `burst` (int, 20),
+    ///   `daily_budget` (rows per principal and UTC day, none)
+    /// - `range_policy` (`reject`, `clip` or `ignore`; `reject`)
+    /// - `audit_predictions` (bool, true)
+    ///
+    /// - Throws: `WardenError` (`invalidInput`) naming the file and key.
+    mutating func read(_ section: ServerConfiguration.Section) throws {
+        try section.only([
+            "models", "alias", "require_verified", "scan_below", "anonymous", "max_body_bytes", "max_batch", "max_elements", "max_rank",
+            "rate_limit", "burst", "daily_budget", "range_policy", "audit_predictions",
+        ])
+        if let models = try section.section("models") {
+            for (name, _) in models.members {
+                guard let path = try models.string(name) else { continue }
+                self.models[name] = path
+            }
+        }
+        alias = try section.string("alias") ?? alias
+        requireVerified = try section.bool("require_verified") ?? requireVerified
+        if let scan = try section.string("scan_below") {
+            guard ModelVersion.ScanOutcome.order.contains(scan) else {
+                throw WardenError.invalidInput("\(section.source): '\(section.key("scan_below"))' is '\(scan)'; use one of \(ModelVersion.ScanOutcome.order.joined(separator: ", "))")
+            }
+            scanBelow = scan
+        }
+        anonymous = try section.bool("anonymous") ?? anonymous
+        maxBodyBytes = try section.int("max_body_bytes", in: 1024...(1 << 30)) ?? maxBodyBytes
+        limits.maxBatch = try section.int("max_batch", in: 1...(1 << 24)) ?? limits.maxBatch
+        limits.maxElements = try section.int("max_elements", in: 1...(1 << 28)) ?? limits.maxElements
+        limits.maxRank = try section.int("max_rank", in: 1...32) ?? limits.maxRank
+        if let rate = try section.int("rate_limit", in: 1...1_000_000) { self.rate.ratePerSecond = Double(rate) }
+        rate.burst = try section.int("burst", in: 1...1_000_000) ?? rate.burst
+        if let budget = try section.int("daily_budget", in: 1...Int(Int32.max)) { rate.dailyBudget = budget }
+        if let policy = try section.string("range_policy") {
+            guard let parsed = InputValidator.RangePolicy(rawValue: policy) else {
+                throw WardenError.invalidInput("\(section.source): '\(section.key("range_policy"))' is '\(policy)'; use reject, clip or ignore")
+            }
+            rangePolicy = parsed
+        }
+        auditPredictions = try section.bool("audit_predictions") ?? auditPredictions
+    }
+}

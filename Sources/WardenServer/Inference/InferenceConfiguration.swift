@@ -1,0 +1,29 @@
+import WardenGuard
+
+/// The inference gateway's settings (`warden serve --model`, `--rate-limit`, …; warden.yaml `inference`).
+public struct InferenceConfiguration: Sendable, Equatable {
+    /// Models served straight from ONNX files: name → path (`--model NAME=PATH.onnx`).
+    public var models: [String: String] = [:]
+    /// The alias a registry model's bare name resolves to (`/v2/models/fraud` → `fraud@production`).
+    public var alias: String = "production"
+    /// Registry models load only when their signature verified on upload and their scan found
+    /// nothing at or above `scanBelow`.
+    public var requireVerified: Bool = true
+    /// Highest scan severity that blocks loading (`medium`: medium, high and critical block).
+    public var scanBelow: String = "medium"
+    /// Whether callers without a token may use the `--model` file models (never registry models).
+    /// `warden serve` turns it on when no admin token is configured and says so.
+    public var anonymous: Bool = false
+    /// Largest inference request body (bytes) → 413.
+    public var maxBodyBytes: Int = 8 << 20
+    /// Batch, element and rank limits → 413.
+    public var limits = InputLimits()
+    /// Per-client rate and daily budget → 429 with Retry-After.
+    public var rate = RateLimiter.Policy()
+    /// Out-of-range features: reject (400), clip, or ignore.
+    public var rangePolicy: InputValidator.RangePolicy = .reject
+    /// Appends an `inference.predict` event (input digest, output, client, model version) per request.
+    public var auditPredictions: Bool = true
+
+    public init() {}
+}
