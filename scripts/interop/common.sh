@@ -23,10 +23,29 @@ ensure_venv() { # packages…
     fi
 }
 
-warden_bin() {
+warden_bin() { # WARDEN_BIN=path uses a binary built elsewhere (e.g. a release build)
+    if [ -n "${WARDEN_BIN:-}" ]; then echo "$WARDEN_BIN"; return; fi
     swift build --product warden >/dev/null 2>&1 || { echo "FAIL swift build" >&2; exit 2; }
     echo "$(swift build --show-bin-path)/warden"
 }
+
+# `warden serve ARGS…` in the background with $ADMIN as the first admin token, stderr to LOG; returns
+# once it listens, with its pid in SERVER and its address in URL (the caller's EXIT trap kills it).
+start_warden_serve() { # LOG serve-arguments…
+    local log="$1"; shift
+    WARDEN_ADMIN_TOKEN="$ADMIN" "$WARDEN" serve "$@" 2>"$log" &
+    SERVER=$!
+    URL=""
+    for _ in $(seq 1 100); do
+        URL="$(grep -o 'http://127.0.0.1:[0-9]*' "$log" | head -n1)"
+        [ -n "$URL" ] && return 0
+        sleep 0.1
+    done
+    echo "FAIL warden serve did not start"; cat "$log"; exit 2
+}
+
+# A registry token from the server at $URL, created with $ADMIN: token --role ROLE --name NAME
+token() { "$WARDEN" registry token create --server "$URL" --token "$ADMIN" "$@"; }
 
 fail() { echo "FAIL $*"; failed=$((failed + 1)); }
 

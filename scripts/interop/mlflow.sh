@@ -19,16 +19,8 @@ if [ "${WARDEN_INTEROP_KEYRING:-0}" = 1 ]; then
     "$WARDEN" keys init --keyring "$T/keyring" >/dev/null || { echo "FAIL warden keys init"; exit 2; }
     ENCRYPT=(--keyring "$T/keyring")
 fi
-WARDEN_ADMIN_TOKEN="$ADMIN" "$WARDEN" serve --data "$T/data" --port 0 "${ENCRYPT[@]}" 2>"$T/serve.log" &
-SERVER=$!
-for _ in $(seq 1 100); do
-    URL="$(grep -o 'http://127.0.0.1:[0-9]*' "$T/serve.log" | head -n1)"
-    [ -n "$URL" ] && break
-    sleep 0.1
-done
-[ -n "$URL" ] || { echo "FAIL warden serve did not start"; cat "$T/serve.log"; exit 2; }
+start_warden_serve "$T/serve.log" --data "$T/data" --port 0 "${ENCRYPT[@]}"
 
-token() { "$WARDEN" registry token create --server "$URL" --token "$ADMIN" "$@"; }
 MAINTAINER="$(token --role maintainer --name mia)" || { echo "FAIL token create"; exit 2; }
 READER="$(token --role reader --name rita)"
 INFERENCE="$(token --role inference-client --name ivan)"

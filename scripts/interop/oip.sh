@@ -29,15 +29,7 @@ onnx.save(model, f"{folder}/lin.onnx")
 PY
 
 ADMIN="$("$WARDEN" serve --new-token)"
-WARDEN_ADMIN_TOKEN="$ADMIN" "$WARDEN" serve --data "$T/data" --port 0 --model "lin=$T/lin.onnx" 2>"$T/serve.log" &
-SERVER=$!
-for _ in $(seq 1 100); do
-    URL="$(grep -o 'http://127.0.0.1:[0-9]*' "$T/serve.log" | head -n1)"
-    [ -n "$URL" ] && break
-    sleep 0.1
-done
-[ -n "$URL" ] || { echo "FAIL warden serve did not start"; cat "$T/serve.log"; exit 2; }
-token() { "$WARDEN" registry token create --server "$URL" --token "$ADMIN" "$@"; }
+start_warden_serve "$T/serve.log" --data "$T/data" --port 0 --model "lin=$T/lin.onnx"
 CLIENT="$(token --role inference-client --name app)" || { echo "FAIL token create"; exit 2; }
 READER="$(token --role reader --name rita)"
 
