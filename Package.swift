@@ -115,12 +115,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
-        // Release builds link the Swift runtime and Foundation statically: start-up drops from ~9 ms to
-        // ~4 ms (docs/BENCHMARKS.md, scanner), a third of a typical `warden model scan`.
-        .executableTarget(
-            name: "warden", dependencies: ["WardenCLI"],
-            linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux], configuration: .release))]
-        ),
+        .executableTarget(name: "warden", dependencies: ["WardenCLI"]),
         .target(name: "WardenTesting", dependencies: ["WardenCore", "WardenCrypto", "WardenFormats", "CCompression"]),
         .testTarget(name: "WardenCoreTests", dependencies: ["WardenCore", "WardenTesting"]),
         .testTarget(

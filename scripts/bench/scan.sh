@@ -10,17 +10,18 @@ RUNS="${1:-5}"
 ensure_venv numpy scikit-learn joblib onnx safetensors gguf h5py picklescan modelscan
 command -v hyperfine >/dev/null || apt-get install -y hyperfine >/dev/null 2>&1 \
     || { echo "hyperfine is missing and apt-get could not install it" >&2; exit 2; }
-# The shipped binary: `warden model scan --quiet` from the release build, which links the Swift
-# runtime statically (Package.swift), so start-up is ~4 ms instead of ~9 ms. SCAN_BENCH=1 measures
-# ScanBench (Fuzz/) instead: Scanner.scan(paths:) alone, in a release build of Core, Formats and Scan.
+# The shipped binary: `warden model scan --quiet` from a release build with the Swift runtime linked
+# statically (`--static-swift-stdlib`, as the README's install line builds it), so start-up is ~4 ms
+# instead of ~9 ms. SCAN_BENCH=1 measures ScanBench (Fuzz/) instead: Scanner.scan(paths:) alone, in a
+# release build of Core, Formats and Scan.
 if [ "${SCAN_BENCH:-0}" = 1 ]; then
     echo "building ScanBench (release)…" >&2
-    swift build -c release --package-path Fuzz --scratch-path .build-fuzz/bench --product ScanBench >/dev/null
+    swift build -c release --static-swift-stdlib --package-path Fuzz --scratch-path .build-fuzz/bench --product ScanBench >/dev/null
     WARDEN="$PWD/.build-fuzz/bench/release/ScanBench"
 else
     echo "building warden (release; 10–20 minutes the first time)…" >&2
-    swift build -c release --product warden --scratch-path .build-release >/dev/null
-    WARDEN="$(swift build -c release --scratch-path .build-release --show-bin-path)/warden model scan --quiet"
+    swift build -c release --static-swift-stdlib --product warden --scratch-path .build-release-static >/dev/null
+    WARDEN="$(swift build -c release --static-swift-stdlib --scratch-path .build-release-static --show-bin-path)/warden model scan --quiet"
 fi
 DATA=.build-bench/scan
 mkdir -p "$DATA"
