@@ -82,7 +82,7 @@ let package = Package(
         .target(name: "WardenAnalysis", dependencies: ["WardenCore", "WardenTensor", "WardenModels", "WardenData"]),
         .target(name: "WardenRegistry", dependencies: ["WardenCore", "WardenCrypto", "WardenScan"]),
         // Runtime protections of the inference gateway as plain logic (no HTTP).
-        .target(name: "WardenGuard", dependencies: ["WardenCore", "WardenTensor", "WardenModels"]),
+        .target(name: "WardenGuard", dependencies: ["WardenCore", "WardenTensor", "WardenModels", "WardenAnalysis"]),
         .target(
             name: "WardenServer",
             dependencies: [

@@ -30,7 +30,7 @@ struct ServeCommand: AsyncParsableCommand {
               warden serve --config warden.yaml
               warden serve --data /shared/blobs --database postgres://warden@db:5432/warden
               warden keys init --keyring ./keyring && warden serve --data ./secure-data --keyring ./keyring
-              warden serve --model digits=digits.onnx --rate-limit 50 --burst 100 --daily-budget 100000
+              warden serve --model digits=digits.onnx --rate-limit 50 --burst 100 --daily-budget 100000 --alerts alerts.jsonl --extraction-action block
               curl -s localhost:8080/v2/models/digits/infer -d '{"inputs":[{"name":"input","shape":[1,64],"datatype":"FP32","data":[…]}]}'
             """
     )
@@ -55,6 +55,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Most rows in one inference request (default: 1024).") var maxBatch: Int?
     @Flag(help: "Require a token for --model files even without an admin token.") var requireToken = false
     @Flag(help: "Serve registry versions whose signature or scan did not pass (not for production).") var allowUnverified = false
+    @Option(help: "Append one JSON object per alert (extraction, rate_limit, …) to this file.") var alerts: String?
+    @Option(help: "What to do with a client flagged for model extraction: alert, throttle, block or revoke (default: alert).")
+    var extractionAction: String?
+    @Flag(help: "Turn model-extraction detection off.") var noExtractionDetection = false
 
     /// warden.yaml (when given) with the flags on top.
     func configuration() throws -> ServerConfiguration {
@@ -104,7 +108,8 @@ struct ServeCommand: AsyncParsableCommand {
 }
 
 extension ServeCommand {
-    /// `--model`, `--rate-limit`, `--burst`, `--daily-budget`, `--max-batch`, `--allow-unverified`.
+    /// `--model`, `--rate-limit`, `--burst`, `--daily-budget`, `--max-batch`, `--allow-unverified`, `--alerts`,
+    /// `--extraction-action`, `--no-extraction-detection`.
     func applyInferenceFlags(to inference: inout InferenceConfiguration) throws {
         for entry in models {
             let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
@@ -124,6 +129,17 @@ extension ServeCommand {
         if let budget = try positive(dailyBudget, "daily-budget") { inference.rate.dailyBudget = budget }
         if let batch = try positive(maxBatch, "max-batch") { inference.limits.maxBatch = batch }
         if allowUnverified { inference.requireVerified = false }
+        if let alerts { inference.alertsFile = alerts }
+        if noExtractionDetection {
+            inference.extraction = nil
+        } else if let extractionAction {
+            guard let action = ExtractionDetector.Action(rawValue: extractionAction) else {
+                throw ValidationError("--extraction-action takes alert, throttle, block or revoke, got '\(extractionAction)'")
+            }
+            var policy = inference.extraction ?? ExtractionDetector.Policy()
+            policy.action = action
+            inference.extraction = policy
+        }
     }
 
     /// Names `--model` accepts: what a URL path segment carries without escaping.

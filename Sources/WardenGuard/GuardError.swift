@@ -9,6 +9,7 @@ public struct GuardError: Error, Sendable, Equatable, CustomStringConvertible {
             case tooLarge = "too_large"
             case rateLimited = "rate_limited"
             case budgetExhausted = "budget_exhausted"
+            case blocked
         }
 
         private let value: Internal
@@ -22,6 +23,8 @@ public struct GuardError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let rateLimited = Code(.rateLimited)
         /// The client used its daily query budget.
         public static let budgetExhausted = Code(.budgetExhausted)
+        /// A detector flagged the client and the policy blocks it (403).
+        public static let blocked = Code(.blocked)
 
         /// `invalid_input`, `too_large`, … (also the `reason` label of the rejection metric).
         public var description: String { value.rawValue }

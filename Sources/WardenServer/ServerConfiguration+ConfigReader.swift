@@ -248,6 +248,14 @@ extension ServerConfiguration {
             return Int(number)
         }
 
+        func double(_ name: String, in range: ClosedRange<Double>) throws -> Double? {
+            guard let value = value[name], value != .null else { return nil }
+            guard let number = value.doubleValue, range.contains(number) else {
+                throw WardenError.invalidInput("\(source): '\(key(name))' must be a number in \(range.lowerBound)…\(range.upperBound)")
+            }
+            return number
+        }
+
         func bool(_ name: String) throws -> Bool? {
             guard let value = value[name], value != .null else { return nil }
             guard case .bool(let flag) = value else { throw WardenError.invalidInput("\(source): '\(key(name))' must be true or false") }

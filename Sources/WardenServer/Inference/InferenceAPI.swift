@@ -15,6 +15,8 @@ struct InferenceAPI: Sendable {
     let repository: ModelRepository
     let limiter: RateLimiter
     let metrics: InferenceMetrics
+    let extraction: ExtractionDetector?
+    let alerts: AlertSink
 
     var configuration: InferenceConfiguration { server.configuration.inference }
 
@@ -23,6 +25,8 @@ struct InferenceAPI: Sendable {
         repository = ModelRepository(registry: server.registry, artefacts: server.artefacts, configuration: server.configuration.inference)
         limiter = RateLimiter(policy: server.configuration.inference.rate, clock: server.registry.clock)
         metrics = InferenceMetrics()
+        extraction = server.configuration.inference.extraction.map { ExtractionDetector(policy: $0, clock: server.registry.clock) }
+        alerts = AlertSink(path: server.configuration.inference.alertsFile, clock: server.registry.clock)
     }
 
     func add(to router: Router<WardenRequestContext>) {
@@ -76,7 +80,13 @@ struct InferenceAPI: Sendable {
     func infer(_ request: Request, _ context: WardenRequestContext) async throws -> Response {
         let model = try await model(context)
         let client = context.principal?.id ?? "anonymous"
-        try limiter.admit(client)
+        do {
+            try extraction?.admit(client)
+            try limiter.admit(client)
+        } catch {
+            alert(refusal: error, context, model: model.name)
+            throw error
+        }
         if request.headers.contains(where: { $0.name.canonicalName == "inference-header-content-length" }) {
             throw InferenceError(.badRequest, "the binary tensor extension is not supported; send the tensors as JSON", reason: "invalid_input")
         }
@@ -104,9 +114,15 @@ struct InferenceAPI: Sendable {
             }
         }
         let rows = Self.rows(inputs, model.schema)
-        try limiter.charge(client, rows: rows)
+        do {
+            try limiter.charge(client, rows: rows)
+        } catch {
+            alert(refusal: error, context, model: model.name)
+            throw error
+        }
         let outputs = try model.predict(inputs, outputs: parsed.outputs)
         metrics.count(rows: rows, model: model.name)
+        if let extraction { try await watch(extraction, inputs: inputs, outputs: outputs, rows: rows, model: model, request, context) }
         if configuration.auditPredictions {
             try await server.registry.store.appendAudit(
                 AuditDraft(

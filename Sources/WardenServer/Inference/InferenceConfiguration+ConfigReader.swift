@@ -15,12 +15,17 @@ extension InferenceConfiguration {
     ///   `daily_budget` (rows per principal and UTC day, none)
     /// - `range_policy` (`reject`, `clip` or `ignore`; `reject`)
     /// - `audit_predictions` (bool, true)
+    /// - `alerts` (path of the JSONL alert file, none)
+    /// - `extraction` (map, or `false` to turn it off): `action` (`alert`, `throttle`, `block`,
+    ///   `revoke`; `alert`), `delta` (0.9), `min_samples` (100), `window` (1000), `max_stored` (1000),
+    ///   `max_clients` (256), `low_margin` (0.1), `max_low_margin_share` (0.5), `max_volume` (rows,
+    ///   none), `volume_seconds` (3600), `flag_seconds` (3600), `throttle_seconds` (10)
     ///
     /// - Throws: `WardenError` (`invalidInput`) naming the file and key.
     mutating func read(_ section: ServerConfiguration.Section) throws {
         try section.only([
             "models", "alias", "require_verified", "scan_below", "anonymous", "max_body_bytes", "max_batch", "max_elements", "max_rank",
-            "rate_limit", "burst", "daily_budget", "range_policy", "audit_predictions",
+            "rate_limit", "burst", "daily_budget", "range_policy", "audit_predictions", "alerts", "extraction",
         ])
         if let models = try section.section("models") {
             for (name, _) in models.members {
@@ -51,5 +56,37 @@ extension InferenceConfiguration {
             rangePolicy = parsed
         }
         auditPredictions = try section.bool("audit_predictions") ?? auditPredictions
+        alertsFile = try section.string("alerts") ?? alertsFile
+        if section.value["extraction"] == .bool(false) {
+            extraction = nil
+        } else if let detector = try section.section("extraction") {
+            extraction = try Self.extraction(detector, base: extraction ?? ExtractionDetector.Policy())
+        }
+    }
+
+    static func extraction(_ section: ServerConfiguration.Section, base: ExtractionDetector.Policy) throws -> ExtractionDetector.Policy {
+        try section.only([
+            "action", "delta", "min_samples", "window", "max_stored", "max_clients", "low_margin", "max_low_margin_share", "max_volume",
+            "volume_seconds", "flag_seconds", "throttle_seconds",
+        ])
+        var policy = base
+        if let action = try section.string("action") {
+            guard let parsed = ExtractionDetector.Action(rawValue: action) else {
+                throw WardenError.invalidInput("\(section.source): '\(section.key("action"))' is '\(action)'; use alert, throttle, block or revoke")
+            }
+            policy.action = parsed
+        }
+        policy.delta = try section.double("delta", in: 0...1) ?? policy.delta
+        policy.minSamples = try section.int("min_samples", in: 3...5000) ?? policy.minSamples
+        policy.window = try section.int("window", in: 3...5000) ?? policy.window
+        policy.maxStored = try section.int("max_stored", in: 1...100_000) ?? policy.maxStored
+        policy.maxClients = try section.int("max_clients", in: 1...1_000_000) ?? policy.maxClients
+        policy.lowMargin = try section.double("low_margin", in: 0...1) ?? policy.lowMargin
+        policy.maxLowMarginShare = try section.double("max_low_margin_share", in: 0...1) ?? policy.maxLowMarginShare
+        if let volume = try section.int("max_volume", in: 1...Int(Int32.max)) { policy.maxVolume = volume }
+        policy.volumeSeconds = try section.double("volume_seconds", in: 1...(86_400 * 31)) ?? policy.volumeSeconds
+        policy.flagSeconds = try section.double("flag_seconds", in: 1...(86_400 * 365)) ?? policy.flagSeconds
+        policy.throttleSeconds = try section.double("throttle_seconds", in: 0.001...86_400) ?? policy.throttleSeconds
+        return policy
     }
 }

@@ -24,6 +24,11 @@ public struct InferenceConfiguration: Sendable, Equatable {
     public var rangePolicy: InputValidator.RangePolicy = .reject
     /// Appends an `inference.predict` event (input digest, output, client, model version) per request.
     public var auditPredictions: Bool = true
+    /// Model-extraction detection per client (PRADA, low-margin share, volume) and what to do with
+    /// a flagged client; nil turns it off.
+    public var extraction: ExtractionDetector.Policy? = ExtractionDetector.Policy()
+    /// JSONL file the alerts are appended to (`--alerts`); nil: alerts go to the audit log and metrics only.
+    public var alertsFile: String?
 
     public init() {}
 }

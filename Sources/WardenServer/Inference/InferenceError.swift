@@ -25,6 +25,7 @@ struct InferenceError: HTTPResponseError, Sendable {
             switch error.code {
             case .tooLarge: .contentTooLarge
             case .rateLimited, .budgetExhausted: .tooManyRequests
+            case .blocked: .forbidden
             default: .badRequest
             }
         self.init(status, error.message, reason: error.code.description, retryAfter: error.retryAfter.map { max(1, Int($0.rounded(.up))) })

@@ -3,7 +3,8 @@ import Synchronization
 
 /// The gateway's Prometheus metrics, exposed at `GET /metrics` in the text format (version 0.0.4):
 /// `guard_requests_total{model,code}`, `guard_request_duration_seconds{model}`
-/// (histogram), `guard_rejections_total{reason}`, `guard_predicted_rows_total{model}`.
+/// (histogram), `guard_rejections_total{reason}`, `guard_predicted_rows_total{model}`,
+/// `guard_extraction_alerts_total{detector}`.
 /// Labels are bounded: `model` is a served model's name (requests for unknown models count under
 /// `model=""`), `reason` one of the fixed refusal reasons; never a client or request id.
 final class InferenceMetrics: Sendable {
@@ -21,6 +22,7 @@ final class InferenceMetrics: Sendable {
         var durations: [String: Histogram] = [:]
         var rejections: [String: Int] = [:]
         var rows: [String: Int] = [:]
+        var detections: [String: Int] = [:]
     }
 
     private let state = Mutex(State())
@@ -40,6 +42,9 @@ final class InferenceMetrics: Sendable {
 
     /// Counts rows predicted.
     func count(rows: Int, model: String) { state.withLock { $0.rows[model, default: 0] += rows } }
+
+    /// Counts a detector's flag (`prada`, `low_margin`, `volume`).
+    func countDetection(_ detector: String) { state.withLock { $0.detections[detector, default: 0] += 1 } }
 
     /// The exposition text.
     func text() -> String {
@@ -75,6 +80,11 @@ final class InferenceMetrics: Sendable {
         out += "# TYPE guard_predicted_rows_total counter\n"
         for (model, count) in snapshot.rows.sorted(by: { $0.key < $1.key }) {
             out += "guard_predicted_rows_total{model=\"\(Self.escape(model))\"} \(count)\n"
+        }
+        out += "# HELP guard_extraction_alerts_total Clients flagged for model extraction, by detector.\n"
+        out += "# TYPE guard_extraction_alerts_total counter\n"
+        for (detector, count) in snapshot.detections.sorted(by: { $0.key < $1.key }) {
+            out += "guard_extraction_alerts_total{detector=\"\(Self.escape(detector))\"} \(count)\n"
         }
         return out
     }

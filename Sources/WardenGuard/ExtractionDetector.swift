@@ -1,0 +1,279 @@
+import Foundation
+import Synchronization
+import WardenCore
+
+/// Model-extraction detection per client: PRADA (Juuti et al., EuroS&P 2019) on the stream of each
+/// query's minimum L2 distance to the client's earlier queries of the same predicted class, plus
+/// the query volume and the share of low-margin (decision-boundary) queries, folded into one risk
+/// score. A client whose risk reaches 1 is flagged once (``Observation/newlyFlagged``) and then
+/// handled by the policy's ``Action``; flags expire after ``Policy/flagSeconds``.
+///
+/// PRADA, per client: for a query x predicted as class c with growing set G_c, d = min ‖x − y‖₂
+/// over y ∈ G_c is appended to the distance stream D; when d > T_c, x joins G_c and
+/// T_c ← max(T_c, mean − std of the distances that admitted members). Once D holds
+/// ``Policy/minSamples`` values, values beyond mean ± 3 std are dropped and Shapiro–Wilk W is
+/// computed on the rest; W < δ flags the client.
+///
+/// Memory is bounded: at most ``Policy/maxClients`` clients (the one idle longest is forgotten
+/// first), each with at most ``Policy/maxStored`` stored queries (over all classes; once full, new
+/// queries are still measured against the stored ones but no longer join them) and the last
+/// ``Policy/window`` distances and margins. Worst case ≈ maxClients × maxStored × features × 4 bytes
+/// (256 × 1000 × 64 features × 4 B = 64 MiB for a digits model).
+public final class ExtractionDetector: Sendable {
+    /// What the gateway does with a flagged client.
+    public enum Action: String, Sendable, CaseIterable {
+        /// Raise an alert, keep serving.
+        case alert
+        /// Alert and let the client through at most once per ``Policy/throttleSeconds`` (429 otherwise).
+        case throttle
+        /// Alert and refuse every request of the client (403) while the flag lasts.
+        case block
+        /// Alert, block, and revoke the client's token (the gateway does the revoking).
+        case revoke
+    }
+
+    public struct Policy: Sendable, Equatable {
+        /// PRADA's threshold: flag when Shapiro–Wilk W of the distance stream is below δ.
+        public var delta: Double = 0.9
+        /// Distances needed before W is computed (PRADA uses 100).
+        public var minSamples: Int = 100
+        /// Distances and margins kept per client (the most recent).
+        public var window: Int = 1000
+        /// Stored queries per client over all classes.
+        public var maxStored: Int = 1000
+        /// Clients tracked at once.
+        public var maxClients: Int = 256
+        /// A query is low-margin when its top-1 minus top-2 probability is below this.
+        public var lowMargin: Double = 0.1
+        /// Flag when more than this share of the window's queries are low-margin (after minSamples).
+        public var maxLowMarginShare: Double = 0.5
+        /// Flag when a client sends more rows than this within ``volumeSeconds``; nil = no volume rule.
+        public var maxVolume: Int? = nil
+        public var volumeSeconds: Double = 3600
+        public var action: Action = .alert
+        /// How long a flag lasts (seconds) before the client starts over with a clean state.
+        public var flagSeconds: Double = 3600
+        /// A throttled client's spacing between admitted requests (seconds).
+        public var throttleSeconds: Double = 10
+
+        public init() {}
+    }
+
+    /// What one query did to its client's standing.
+    public struct Observation: Sendable, Equatable {
+        /// max of the rules' scores; ≥ 1 means flagged.
+        public var risk: Double
+        /// Shapiro–Wilk W of the distance stream (nil before minSamples).
+        public var w: Double?
+        /// Distances in the stream window.
+        public var samples: Int
+        public var lowMarginShare: Double
+        /// Rows in the current volume period.
+        public var volume: Int
+        /// The rules that flagged: `prada`, `low_margin`, `volume`.
+        public var reasons: [String]
+        public var flagged: Bool
+        /// True only for the query that flagged the client (alert once).
+        public var newlyFlagged: Bool
+    }
+
+    struct ClientState {
+        var stored: [[Float]] = []
+        var storedClass: [Int] = []
+        var thresholds: [Int: Double] = [:]
+        var admitted: [Int: (count: Int, sum: Double, sumSquares: Double)] = [:]
+        var distances = Ring()
+        var margins = Ring()
+        var volumeStart = 0.0
+        var volume = 0
+        var flaggedAt: Double?
+        var lastAdmitted = -Double.infinity
+        var lastSeen = 0.0
+        var last: Observation?
+    }
+
+    /// The last `capacity` values.
+    struct Ring {
+        var values: [Double] = []
+        var next = 0
+
+        mutating func append(_ value: Double, capacity: Int) {
+            if values.count < capacity {
+                values.append(value)
+            } else {
+                values[next] = value
+                next = (next + 1) % capacity
+            }
+        }
+    }
+
+    public let policy: Policy
+    let clock: WardenClock
+    private let clients = Mutex<[String: ClientState]>([:])
+
+    public init(policy: Policy = Policy(), clock: WardenClock = .system) {
+        var policy = policy
+        policy.minSamples = max(3, policy.minSamples)
+        policy.window = max(policy.minSamples, min(5000, policy.window))
+        policy.maxStored = max(1, policy.maxStored)
+        policy.maxClients = max(1, policy.maxClients)
+        self.policy = policy
+        self.clock = clock
+    }
+
+    /// Whether `client` may send a request now under the policy's action.
+    /// - Throws: ``GuardError`` `.blocked` (block, revoke) or `.rateLimited` (throttle) for a flagged client.
+    public func admit(_ client: String) throws(GuardError) {
+        guard policy.action != .alert else { return }
+        let now = clock.now().timeIntervalSince1970
+        let refusal: GuardError? = clients.withLock { clients in
+            guard var state = clients[client], let flaggedAt = state.flaggedAt, now - flaggedAt < policy.flagSeconds else { return nil }
+            switch policy.action {
+            case .alert: return nil
+            case .throttle:
+                let wait = state.lastAdmitted + policy.throttleSeconds - now
+                if wait > 0 {
+                    return GuardError(.rateLimited, "throttled: this client's queries look like model extraction", retryAfter: wait)
+                }
+                state.lastAdmitted = now
+                clients[client] = state
+                return nil
+            case .block, .revoke:
+                return GuardError(.blocked, "blocked: this client's queries look like model extraction; ask an administrator", retryAfter: flaggedAt + policy.flagSeconds - now)
+            }
+        }
+        if let refusal { throw refusal }
+    }
+
+    /// Records one query: its features (the flattened input row) and the model's class scores
+    /// (probabilities or logits; logits are turned into probabilities with a softmax).
+    public func observe(_ client: String, features: [Float], scores: [Float]) -> Observation {
+        let now = clock.now().timeIntervalSince1970
+        let probabilities = Self.probabilities(scores)
+        let predicted = probabilities.indices.max { probabilities[$0] < probabilities[$1] } ?? 0
+        let sorted = probabilities.sorted(by: >)
+        let margin = sorted.count > 1 ? sorted[0] - sorted[1] : 1
+        return clients.withLock { clients in
+            if clients[client] == nil, clients.count >= policy.maxClients,
+                let idle = clients.min(by: { $0.value.lastSeen < $1.value.lastSeen })?.key
+            {
+                clients[idle] = nil
+            }
+            var state = clients[client] ?? ClientState(volumeStart: now)
+            if let flaggedAt = state.flaggedAt, now - flaggedAt >= policy.flagSeconds { state = ClientState(volumeStart: now) }
+            state.lastSeen = now
+            record(&state, features: features, predicted: predicted, margin: margin, now: now)
+            let observation = assess(&state)
+            clients[client] = state
+            return observation
+        }
+    }
+
+    /// The client's last observation (nil when unknown or forgotten).
+    public func standing(_ client: String) -> Observation? { clients.withLock { $0[client]?.last } }
+
+    /// Forgets a client (after an administrator cleared it).
+    public func reset(_ client: String) { clients.withLock { $0[client] = nil } }
+
+    /// Clients currently tracked.
+    public var clientCount: Int { clients.withLock { $0.count } }
+
+    func record(_ state: inout ClientState, features: [Float], predicted c: Int, margin: Double, now: Double) {
+        if now - state.volumeStart >= policy.volumeSeconds || now < state.volumeStart {
+            state.volumeStart = now
+            state.volume = 0
+        }
+        state.volume += 1
+        state.margins.append(margin < policy.lowMargin ? 1 : 0, capacity: policy.window)
+        var nearest = Double.infinity
+        for (member, memberClass) in zip(state.stored, state.storedClass) where memberClass == c && member.count == features.count {
+            nearest = min(nearest, Self.distance(member, features))
+        }
+        guard nearest.isFinite else {
+            if state.stored.count < policy.maxStored {
+                state.stored.append(features)
+                state.storedClass.append(c)
+            }
+            return
+        }
+        state.distances.append(nearest, capacity: policy.window)
+        if nearest > state.thresholds[c, default: 0], state.stored.count < policy.maxStored {
+            state.stored.append(features)
+            state.storedClass.append(c)
+            var admitted = state.admitted[c] ?? (0, 0, 0)
+            admitted.count += 1
+            admitted.sum += nearest
+            admitted.sumSquares += nearest * nearest
+            state.admitted[c] = admitted
+            let mean = admitted.sum / Double(admitted.count)
+            let std = max(0, admitted.sumSquares / Double(admitted.count) - mean * mean).squareRoot()
+            state.thresholds[c] = max(state.thresholds[c, default: 0], mean - std)
+        }
+    }
+
+    func assess(_ state: inout ClientState) -> Observation {
+        var reasons: [String] = []
+        var risk = 0.0
+        var w: Double?
+        let distances = state.distances.values
+        if distances.count >= policy.minSamples {
+            w = Self.pradaW(distances)
+            // 0 at W = 1, 1 at W = δ.
+            if let w {
+                risk = max(risk, (1 - w) / max(1e-9, 1 - policy.delta))
+                if w < policy.delta { reasons.append("prada") }
+            }
+        }
+        let margins = state.margins.values
+        let share = margins.isEmpty ? 0 : margins.reduce(0, +) / Double(margins.count)
+        if margins.count >= policy.minSamples {
+            risk = max(risk, share / max(1e-9, policy.maxLowMarginShare))
+            if share > policy.maxLowMarginShare { reasons.append("low_margin") }
+        }
+        if let maxVolume = policy.maxVolume {
+            risk = max(risk, Double(state.volume) / Double(max(1, maxVolume)))
+            if state.volume > maxVolume { reasons.append("volume") }
+        }
+        let flagged = !reasons.isEmpty || state.flaggedAt != nil
+        let newly = !reasons.isEmpty && state.flaggedAt == nil
+        if newly { state.flaggedAt = clock.now().timeIntervalSince1970 }
+        let observation = Observation(
+            risk: flagged ? max(1, risk) : min(risk, 0.999), w: w, samples: distances.count, lowMarginShare: share, volume: state.volume,
+            reasons: reasons, flagged: flagged, newlyFlagged: newly)
+        state.last = observation
+        return observation
+    }
+
+    /// W of the distances after dropping values beyond mean ± 3 std (1 when W is undefined, as
+    /// for a stream of identical distances… which only an attacker produces: 0 then).
+    static func pradaW(_ distances: [Double]) -> Double {
+        let n = Double(distances.count)
+        let mean = distances.reduce(0, +) / n
+        let std = (distances.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / n).squareRoot()
+        let kept = std > 0 ? distances.filter { abs($0 - mean) <= 3 * std } : distances
+        // All distances equal: a replayed or mechanically stepped stream, as far from normal as it gets.
+        return ShapiroWilk.test(kept)?.w ?? 0
+    }
+
+    static func distance(_ a: [Float], _ b: [Float]) -> Double {
+        var sum: Float = 0
+        for i in a.indices {
+            let d = a[i] - b[i]
+            sum += d * d
+        }
+        return Double(sum).squareRoot()
+    }
+
+    /// `scores` as probabilities: unchanged when they already are (non-negative, summing to 1),
+    /// else softmax.
+    static func probabilities(_ scores: [Float]) -> [Double] {
+        let values = scores.map { Double($0) }
+        guard !values.isEmpty, values.allSatisfy(\.isFinite) else { return values.map { _ in 0 } }
+        let sum = values.reduce(0, +)
+        if values.allSatisfy({ $0 >= 0 && $0 <= 1 }), abs(sum - 1) < 1e-3 { return values }
+        let top = values.max()!
+        let exps = values.map { exp($0 - top) }
+        let total = exps.reduce(0, +)
+        return exps.map { $0 / total }
+    }
+}

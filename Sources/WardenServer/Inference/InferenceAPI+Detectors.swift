@@ -1,0 +1,77 @@
+import Foundation
+import Hummingbird
+import WardenCore
+import WardenGuard
+import WardenRegistry
+
+extension InferenceAPI {
+    /// The principal that acts for the gateway's automatic responses (audited under this name).
+    static let gatewayPrincipal = Principal(id: "warden-gateway", name: "warden-gateway", roles: [.admin])
+
+    /// Feeds each predicted row to the extraction detector; on a new flag: an alert, an audit
+    /// event, the metric, and for the `revoke` action the caller's token revoked.
+    func watch(
+        _ detector: ExtractionDetector, inputs: [InferenceTensor], outputs: [InferenceTensor], rows: Int, model: ServedModel, _ request: Request,
+        _ context: WardenRequestContext
+    ) async throws {
+        guard let input = inputs.first, let scores = Self.scoreTensor(outputs, rows: rows) else { return }
+        let client = context.principal?.id ?? "anonymous"
+        let features = input.rows(rows), classScores = scores.rows(rows)
+        guard features.count == classScores.count else { return }
+        var flagged: ExtractionDetector.Observation?
+        for (row, score) in zip(features, classScores) {
+            let observation = detector.observe(client, features: row, scores: score)
+            if observation.newlyFlagged { flagged = observation }
+        }
+        guard let flagged else { return }
+        for reason in flagged.reasons { metrics.countDetection(reason) }
+        var details: [(String, JSONValue)] = [
+            ("risk", .double(flagged.risk)), ("reasons", .array(flagged.reasons.map { .string($0) })), ("samples", .int(Int64(flagged.samples))),
+            ("low_margin_share", .double(flagged.lowMarginShare)), ("volume", .int(Int64(flagged.volume))),
+            ("action", .string(detector.policy.action.rawValue)),
+        ]
+        if let w = flagged.w { details.append(("w", .double(w))) }
+        if detector.policy.action == .revoke, let id = Self.tokenID(request) {
+            do {
+                _ = try await server.registry.revokeToken(id: id, by: Self.gatewayPrincipal)
+                details.append(("revoked_token", .string(id)))
+            } catch {
+                context.logger.error("could not revoke the token of a client flagged for extraction: \(error)")
+            }
+        }
+        emit("extraction", context, model: model.name, details: .object(details))
+        try await server.registry.store.appendAudit(
+            AuditDraft(
+                time: server.registry.clock.timestamp(), actor: Self.gatewayPrincipal.name, action: "guard.extraction",
+                subject: "\(model.name)/\(model.version)", details: .object([("client", .string(context.principal?.name ?? "anonymous"))] + details)))
+    }
+
+    /// The class scores: the first floating-point output with `rows` rows of at least two values.
+    static func scoreTensor(_ outputs: [InferenceTensor], rows: Int) -> InferenceTensor? {
+        outputs.first { output in
+            guard case .float(let values) = output.values, values.count >= 2 * rows, values.count % rows == 0 else { return false }
+            return rows == 1 || output.shape.first == rows
+        }
+    }
+
+    /// The public id of the bearer token the request carried (nil for JWTs, basic auth, none).
+    static func tokenID(_ request: Request) -> String? {
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else { return nil }
+        return APIToken.parse(String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces))?.id
+    }
+
+    /// Reports a rate, budget or block refusal to the alert sink (repeats are folded by the sink).
+    func alert(refusal error: any Error, _ context: WardenRequestContext, model: String) {
+        guard let refusal = error as? GuardError else { return }
+        let type = refusal.code == .blocked ? "blocked" : "rate_limit"
+        emit(type, context, model: model, details: ["reason": .string(refusal.code.description), "message": .string(refusal.message)])
+    }
+
+    func emit(_ type: String, _ context: WardenRequestContext, model: String, details: JSONValue) {
+        do {
+            try alerts.emit(type: type, client: context.principal?.name ?? "anonymous", model: model, details: details)
+        } catch {
+            context.logger.error("could not write an alert: \(error.message)")
+        }
+    }
+}
