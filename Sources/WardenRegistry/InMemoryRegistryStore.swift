@@ -46,6 +46,18 @@ public actor InMemoryRegistryStore: RegistryStore {
         return stored
     }
 
+    public func addVersion(
+        _ draft: ModelVersion, audit: AuditDraft, documents: @escaping @Sendable (ModelVersion) -> [DocumentWrite]
+    ) throws -> ModelVersion {
+        let stored = try addVersion(draft, audit: audit)
+        for write in documents(stored) { saveDocument(write.kind, write.id, write.value, onlyIfAbsent: false, audit: write.audit) }
+        return stored
+    }
+
+    public func latestVersions(of model: String, limit: Int) -> [ModelVersion] {
+        Array((versionsByModel[model] ?? []).suffix(max(0, limit)).reversed())
+    }
+
     public func updateVersion(_ version: ModelVersion, audit: AuditDraft) throws {
         guard let index = versionsByModel[version.model]?.firstIndex(where: { $0.version == version.version }) else {
             throw WardenError.notFound("No version \(version.version) of '\(version.model)'")
@@ -105,6 +117,7 @@ public actor InMemoryRegistryStore: RegistryStore {
         return Array(table.keys.filter { $0.hasPrefix(prefix) }.sorted().prefix(limit).map { ($0, table[$0]!) })
     }
 
+    @discardableResult
     public func saveDocument(_ kind: String, _ id: String, _ value: JSONValue, onlyIfAbsent: Bool, audit: AuditDraft) -> Bool {
         if onlyIfAbsent && documentTable[kind]?[id] != nil { return false }
         documentTable[kind, default: [:]][id] = value

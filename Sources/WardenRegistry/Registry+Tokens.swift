@@ -53,7 +53,7 @@ extension Registry {
         guard var token = try await store.token(id: id) else { throw WardenError.notFound("No token with id '\(id.prefix(40))'") }
         token.revoked = true
         try await store.saveToken(token, audit: draft(principal, "token.revoke", "token/\(id)", ["principal": .string(token.principalID)]))
-        tokenCache?.forget(id: id)
+        tokenCache?.forget(tokenID: id)
         return token
     }
 }

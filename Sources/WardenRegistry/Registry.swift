@@ -73,8 +73,11 @@ public struct Registry: Sendable {
         return model
     }
 
-    /// Records a new version (artefacts already stored by digest, checks already run).
-    public func addVersion(_ draftVersion: ModelVersion, by principal: Principal) async throws -> ModelVersion {
+    /// Records a new version (artefacts already stored by digest, checks already run); `documents`
+    /// made from the stored version commit with it in one transaction.
+    public func addVersion(
+        _ draftVersion: ModelVersion, by principal: Principal, documents: @escaping @Sendable (ModelVersion) -> [DocumentWrite] = { _ in [] }
+    ) async throws -> ModelVersion {
         let model = try await existingModel(draftVersion.model)
         try await authorize(principal, .uploadVersion, model: model, subject: model.name)
         var version = draftVersion
@@ -84,7 +87,7 @@ public struct Registry: Sendable {
             "artefacts": .array(version.artefacts.map { .string("\($0.path)@\($0.digest)") }),
             "signature": .bool(version.signature?.passed ?? false), "scan": version.scan?.highestSeverity.map { .string($0) } ?? .null,
         ]
-        return try await store.addVersion(version, audit: draft(principal, "version.create", model.name, details))
+        return try await store.addVersion(version, audit: draft(principal, "version.create", model.name, details), documents: documents)
     }
 
     public func approve(_ model: String, version: Int, comment: String = "", by principal: Principal) async throws -> Approval {
@@ -140,11 +143,11 @@ public struct Registry: Sendable {
     public func authenticate(token text: String) async throws -> Principal? {
         guard let (id, secret) = APIToken.parse(text) else { return nil }
         let now = nowMillis
-        if let cached = tokenCache?.principal(id: id, secret: secret, now: now) { return cached }
+        if let cached = tokenCache?.principal(for: text, now: now) { return cached }
         guard let token = try await store.token(id: id), token.accepts(secret: secret, now: now),
             let principal = try await store.principal(id: token.principalID)
         else { return nil }
-        tokenCache?.remember(id: id, secret: secret, principal: principal, now: now, tokenExpiresAt: token.expiresAt)
+        tokenCache?.remember(credential: text, tokenID: id, principal: principal, now: now, tokenExpiresAt: token.expiresAt)
         return principal
     }
 }

@@ -14,6 +14,13 @@ public protocol RegistryStore: Sendable {
     func version(_ model: String, _ version: Int) async throws -> ModelVersion?
     /// Assigns the next version number atomically and returns the stored version.
     func addVersion(_ draft: ModelVersion, audit: AuditDraft) async throws -> ModelVersion
+    /// ``addVersion(_:audit:)`` and the documents `documents` makes from the stored version (each
+    /// with its own audit event, after the version's) in one transaction: a crash leaves all or none.
+    func addVersion(
+        _ draft: ModelVersion, audit: AuditDraft, documents: @escaping @Sendable (ModelVersion) -> [DocumentWrite]
+    ) async throws -> ModelVersion
+    /// The `limit` highest-numbered versions of `model`, newest first (without reading the others).
+    func latestVersions(of model: String, limit: Int) async throws -> [ModelVersion]
     func updateVersion(_ version: ModelVersion, audit: AuditDraft) async throws
 
     func aliases(of model: String) async throws -> [String: Int]
@@ -43,6 +50,21 @@ public protocol RegistryStore: Sendable {
     /// false (creation races between replicas resolve here).
     @discardableResult
     func saveDocument(_ kind: String, _ id: String, _ value: JSONValue, onlyIfAbsent: Bool, audit: AuditDraft) async throws -> Bool
+}
+
+/// A document to write (replacing any with its id) with the audit event that records it.
+public struct DocumentWrite: Sendable {
+    public var kind: String
+    public var id: String
+    public var value: JSONValue
+    public var audit: AuditDraft
+
+    public init(kind: String, id: String, value: JSONValue, audit: AuditDraft) {
+        self.kind = kind
+        self.id = id
+        self.value = value
+        self.audit = audit
+    }
 }
 
 /// An audit event before the store gives it its place in the chain.

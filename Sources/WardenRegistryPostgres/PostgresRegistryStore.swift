@@ -214,6 +214,19 @@ public final class PostgresRegistryStore: RegistryStore {
     }
 
     public func addVersion(_ draft: ModelVersion, audit: AuditDraft) async throws -> ModelVersion {
+        try await addVersion(draft, audit: audit) { _ in [] }
+    }
+
+    public func latestVersions(of model: String, limit: Int) async throws -> [ModelVersion] {
+        try await read { c in
+            try await strings("SELECT json FROM versions WHERE model = \(model) ORDER BY version DESC LIMIT \(Int64(max(0, limit)))", c)
+                .map { try Self.decode(ModelVersion.self, $0) }
+        }
+    }
+
+    public func addVersion(
+        _ draft: ModelVersion, audit: AuditDraft, documents: @escaping @Sendable (ModelVersion) -> [DocumentWrite]
+    ) async throws -> ModelVersion {
         try await write { c in
             guard try await !strings("SELECT name FROM models WHERE name = \(draft.model)", c).isEmpty else {
                 throw WardenError.notFound("No model '\(draft.model)'")
@@ -231,6 +244,10 @@ public final class PostgresRegistryStore: RegistryStore {
             var audit = audit
             audit.subject = "\(stored.model)/\(stored.version)"
             try await appendAudit(audit, c)
+            for document in documents(stored) {
+                try await replaceDocument(document.kind, document.id, json: document.value.compactString, c)
+                try await appendAudit(document.audit, c)
+            }
             return stored
         }
     }
@@ -381,6 +398,12 @@ public final class PostgresRegistryStore: RegistryStore {
         return try rows.map { (id: $0.0, value: try JSONParser().parse($0.1, source: "document \(kind)")) }
     }
 
+    func replaceDocument(_ kind: String, _ id: String, json: String, _ c: PostgresConnection) async throws {
+        try await c.query(
+            "INSERT INTO documents (kind, id, json) VALUES (\(kind), \(id), \(json)) ON CONFLICT (kind, id) DO UPDATE SET json = excluded.json",
+            logger: logger)
+    }
+
     public func saveDocument(_ kind: String, _ id: String, _ value: JSONValue, onlyIfAbsent: Bool, audit: AuditDraft) async throws -> Bool {
         let json = value.compactString
         return try await write { c in
@@ -389,9 +412,7 @@ public final class PostgresRegistryStore: RegistryStore {
                     "INSERT INTO documents (kind, id, json) VALUES (\(kind), \(id), \(json)) ON CONFLICT (kind, id) DO NOTHING RETURNING id", c)
                 guard !inserted.isEmpty else { return false }
             } else {
-                try await c.query(
-                    "INSERT INTO documents (kind, id, json) VALUES (\(kind), \(id), \(json)) ON CONFLICT (kind, id) DO UPDATE SET json = excluded.json",
-                    logger: logger)
+                try await replaceDocument(kind, id, json: json, c)
             }
             try await appendAudit(audit, c)
             return true

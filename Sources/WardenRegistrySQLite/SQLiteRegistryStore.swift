@@ -15,6 +15,11 @@ public final class SQLiteRegistryStore: RegistryStore {
         configuration.busyMode = .timeout(10)
         do {
             database = try DatabasePool(path: path, configuration: configuration)
+            // GRDB sets WAL with synchronous=NORMAL, where a commit survives a killed process but not
+            // a power cut or kernel crash: the WAL is synced only at checkpoints. An acknowledged
+            // version must survive both (its blobs are fsync'd before the commit), so every commit
+            // syncs the WAL (one fdatasync; a create is one transaction).
+            try database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
             try Self.migrator.migrate(database)
         } catch {
             throw WardenError.io("Cannot open the registry database '\(path)': \(error)")
@@ -56,13 +61,20 @@ public final class SQLiteRegistryStore: RegistryStore {
 
     /// Appends the audit event in the caller's transaction.
     static func appendAudit(_ draft: AuditDraft, _ db: Database) throws {
-        let head = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
+        let head = try Row.fetchOne(try db.cachedStatement(sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"))
         let event = AuditEvent(
             seq: (head?["seq"] as Int64? ?? 0) + 1, prev: head?["hash"] ?? AuditEvent.genesis, time: draft.time, actor: draft.actor,
             action: draft.action, subject: draft.subject, details: draft.details)
-        try db.execute(
-            sql: "INSERT INTO audit (seq, time, actor, action, subject, details, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            arguments: [event.seq, event.time, event.actor, event.action, event.subject, event.details.canonicalString, event.prev, event.hash])
+        try db.cachedStatement(sql: "INSERT INTO audit (seq, time, actor, action, subject, details, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+            .execute(arguments: [event.seq, event.time, event.actor, event.action, event.subject, event.details.canonicalString, event.prev, event.hash])
+    }
+
+    /// Writes a document (replacing one with its id) and its audit event in the caller's transaction.
+    static func saveDocument(_ kind: String, _ id: String, json: String, audit: AuditDraft, _ db: Database) throws {
+        try db.cachedStatement(
+            sql: "INSERT INTO documents (kind, id, json) VALUES (?, ?, ?) ON CONFLICT (kind, id) DO UPDATE SET json = excluded.json"
+        ).execute(arguments: [kind, id, json])
+        try appendAudit(audit, db)
     }
 
     func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
@@ -77,7 +89,7 @@ public final class SQLiteRegistryStore: RegistryStore {
 
     public func model(named name: String) async throws -> RegisteredModel? {
         try await read { db in
-            try String.fetchOne(db, sql: "SELECT json FROM models WHERE name = ?", arguments: [name]).map { try Self.decode(RegisteredModel.self, $0) }
+            try String.fetchOne(try db.cachedStatement(sql: "SELECT json FROM models WHERE name = ?"), arguments: [name]).map { try Self.decode(RegisteredModel.self, $0) }
         }
     }
 
@@ -118,25 +130,42 @@ public final class SQLiteRegistryStore: RegistryStore {
 
     public func version(_ model: String, _ version: Int) async throws -> ModelVersion? {
         try await read { db in
-            try String.fetchOne(db, sql: "SELECT json FROM versions WHERE model = ? AND version = ?", arguments: [model, version])
+            try String.fetchOne(try db.cachedStatement(sql: "SELECT json FROM versions WHERE model = ? AND version = ?"), arguments: [model, version])
                 .map { try Self.decode(ModelVersion.self, $0) }
         }
     }
 
     public func addVersion(_ draft: ModelVersion, audit: AuditDraft) async throws -> ModelVersion {
+        try await addVersion(draft, audit: audit) { _ in [] }
+    }
+
+    public func addVersion(
+        _ draft: ModelVersion, audit: AuditDraft, documents: @escaping @Sendable (ModelVersion) -> [DocumentWrite]
+    ) async throws -> ModelVersion {
         try await write { db in
-            guard try Int.fetchOne(db, sql: "SELECT 1 FROM models WHERE name = ?", arguments: [draft.model]) != nil else {
+            guard try Int.fetchOne(try db.cachedStatement(sql: "SELECT 1 FROM models WHERE name = ?"), arguments: [draft.model]) != nil else {
                 throw WardenError.notFound("No model '\(draft.model)'")
             }
             var stored = draft
-            stored.version = (try Int.fetchOne(db, sql: "SELECT MAX(version) FROM versions WHERE model = ?", arguments: [draft.model]) ?? 0) + 1
-            try db.execute(
-                sql: "INSERT INTO versions (model, version, json) VALUES (?, ?, ?)",
-                arguments: [stored.model, stored.version, try Self.encode(stored)])
+            stored.version =
+                (try Int.fetchOne(try db.cachedStatement(sql: "SELECT MAX(version) FROM versions WHERE model = ?"), arguments: [draft.model]) ?? 0) + 1
+            try db.cachedStatement(sql: "INSERT INTO versions (model, version, json) VALUES (?, ?, ?)")
+                .execute(arguments: [stored.model, stored.version, try Self.encode(stored)])
             var audit = audit
             audit.subject = "\(stored.model)/\(stored.version)"
             try Self.appendAudit(audit, db)
+            for document in documents(stored) {
+                try Self.saveDocument(document.kind, document.id, json: document.value.compactString, audit: document.audit, db)
+            }
             return stored
+        }
+    }
+
+    public func latestVersions(of model: String, limit: Int) async throws -> [ModelVersion] {
+        try await read { db in
+            try String.fetchAll(
+                try db.cachedStatement(sql: "SELECT json FROM versions WHERE model = ? ORDER BY version DESC LIMIT ?"), arguments: [model, max(0, limit)]
+            ).map { try Self.decode(ModelVersion.self, $0) }
         }
     }
 
@@ -154,7 +183,7 @@ public final class SQLiteRegistryStore: RegistryStore {
     public func aliases(of model: String) async throws -> [String: Int] {
         try await read { db in
             var out: [String: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT alias, version FROM aliases WHERE model = ?", arguments: [model]) {
+            for row in try Row.fetchAll(try db.cachedStatement(sql: "SELECT alias, version FROM aliases WHERE model = ?"), arguments: [model]) {
                 out[row["alias"]] = row["version"]
             }
             return out
@@ -205,7 +234,7 @@ public final class SQLiteRegistryStore: RegistryStore {
 
     public func principal(id: String) async throws -> Principal? {
         try await read { db in
-            try String.fetchOne(db, sql: "SELECT json FROM principals WHERE id = ?", arguments: [id]).map { try Self.decode(Principal.self, $0) }
+            try String.fetchOne(try db.cachedStatement(sql: "SELECT json FROM principals WHERE id = ?"), arguments: [id]).map { try Self.decode(Principal.self, $0) }
         }
     }
 
@@ -221,7 +250,7 @@ public final class SQLiteRegistryStore: RegistryStore {
 
     public func token(id: String) async throws -> APIToken? {
         try await read { db in
-            try String.fetchOne(db, sql: "SELECT json FROM tokens WHERE id = ?", arguments: [id]).map { try Self.decode(APIToken.self, $0) }
+            try String.fetchOne(try db.cachedStatement(sql: "SELECT json FROM tokens WHERE id = ?"), arguments: [id]).map { try Self.decode(APIToken.self, $0) }
         }
     }
 
@@ -242,7 +271,7 @@ public final class SQLiteRegistryStore: RegistryStore {
 
     public func auditHead() async throws -> (seq: Int64, hash: String)? {
         try await read { db in
-            try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").map { ($0["seq"], $0["hash"]) }
+            try Row.fetchOne(try db.cachedStatement(sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")).map { ($0["seq"], $0["hash"]) }
         }
     }
 
@@ -250,7 +279,7 @@ public final class SQLiteRegistryStore: RegistryStore {
 
     public func document(_ kind: String, _ id: String) async throws -> JSONValue? {
         let text = try await read { db in
-            try String.fetchOne(db, sql: "SELECT json FROM documents WHERE kind = ? AND id = ?", arguments: [kind, id])
+            try String.fetchOne(try db.cachedStatement(sql: "SELECT json FROM documents WHERE kind = ? AND id = ?"), arguments: [kind, id])
         }
         return try text.map { try JSONParser().parse($0, source: "document \(kind)") }
     }
@@ -269,14 +298,12 @@ public final class SQLiteRegistryStore: RegistryStore {
     public func saveDocument(_ kind: String, _ id: String, _ value: JSONValue, onlyIfAbsent: Bool, audit: AuditDraft) async throws -> Bool {
         let json = value.compactString
         return try await write { db in
-            if onlyIfAbsent {
-                try db.execute(sql: "INSERT OR IGNORE INTO documents (kind, id, json) VALUES (?, ?, ?)", arguments: [kind, id, json])
-                guard db.changesCount == 1 else { return false }
-            } else {
-                try db.execute(
-                    sql: "INSERT INTO documents (kind, id, json) VALUES (?, ?, ?) ON CONFLICT (kind, id) DO UPDATE SET json = excluded.json",
-                    arguments: [kind, id, json])
+            guard onlyIfAbsent else {
+                try Self.saveDocument(kind, id, json: json, audit: audit, db)
+                return true
             }
+            try db.cachedStatement(sql: "INSERT OR IGNORE INTO documents (kind, id, json) VALUES (?, ?, ?)").execute(arguments: [kind, id, json])
+            guard db.changesCount == 1 else { return false }
             try Self.appendAudit(audit, db)
             return true
         }

@@ -16,6 +16,17 @@ public struct APIError: HTTPResponseError, Sendable {
         self.message = message
     }
 
+    /// The error with every occurrence of `paths` (the server's folders) in its message replaced
+    /// by `<data>`: a client never learns where the server keeps its files.
+    func redacting(_ paths: [String]) -> APIError {
+        APIError(status, code, Self.redact(message, paths))
+    }
+
+    static func redact(_ message: String, _ paths: [String]) -> String {
+        // Longest first, so that a folder inside another is replaced whole.
+        paths.filter { $0.count > 1 }.sorted { $0.count > $1.count }.reduce(message) { $0.replacingOccurrences(of: $1, with: "<data>") }
+    }
+
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         let body: JSONValue = ["error_code": .string(code), "message": .string(message)]
         return JSONResponse.make(body, status: status)

@@ -91,7 +91,18 @@ struct ArtefactStore: Sendable {
 
     /// A small blob whole (signature bundles, attestations), its digest verified.
     func read(_ digest: WardenCore.Digest, limit: Int) throws -> [UInt8] {
-        guard let keyring else { return try blobs.read(digest, limit: limit) }
+        guard let keyring else {
+            do {
+                return try blobs.read(digest, limit: limit)
+            } catch {
+                // BlobStore's messages name its folder; these name only the blob.
+                if error.code == .notFound { throw WardenError.notFound("The object \(digest) is not in the store") }
+                if (try? FileIO.size(of: blobs.path(for: digest))).map({ $0 > Int64(limit) }) == true {
+                    throw WardenError.invalidInput("The object \(digest) is larger than \(limit) bytes")
+                }
+                throw unreadable(digest, nil)
+            }
+        }
         let opener = try opener(digest, keyring)
         guard opener.plaintextSize <= Int64(limit) else {
             throw WardenError.invalidInput("The object \(digest) is larger than \(limit) bytes")

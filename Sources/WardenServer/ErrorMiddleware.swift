@@ -4,6 +4,8 @@ import Hummingbird
 /// as an unexplained 500 and no internal detail leaks.
 struct ErrorMiddleware: RouterMiddleware {
     typealias Context = WardenRequestContext
+    /// Folders of the server that never appear in an error message (``RegistryServer/privatePaths``).
+    var privatePaths: [String] = []
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -11,7 +13,7 @@ struct ErrorMiddleware: RouterMiddleware {
         } catch let error as HTTPError {
             throw error
         } catch {
-            let api = APIError.from(error)
+            let api = APIError.from(error).redacting(privatePaths)
             if api.status == .internalServerError { context.logger.error("request failed: \(String(describing: type(of: error)))") }
             return try api.response(from: request, context: context)
         }

@@ -26,6 +26,13 @@ public struct RegistryServer: Sendable {
     let jwt: JWTAuthenticator?
     /// Largest artefact accepted in one upload.
     public var maxArtefactBytes: Int { configuration.limits.maxArtefactBytes }
+    /// The server's folders as they may appear in library errors (as configured and absolute):
+    /// error responses replace them with `<data>`.
+    var privatePaths: [String] {
+        var paths = [dataDirectory, blobs.root] + (keyring.map { [$0.directory] } ?? [])
+        paths += paths.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        return Array(Set(paths))
+    }
     /// The blobs as artefacts: plain, or encrypted with ``keyring``.
     var artefacts: ArtefactStore { ArtefactStore(blobs: blobs, keyring: keyring) }
 
@@ -121,7 +128,7 @@ public struct RegistryServer: Sendable {
     public func router() -> Router<WardenRequestContext> {
         let router = Router(context: WardenRequestContext.self)
         if let checkpoints { router.add(middleware: CheckpointMiddleware(checkpoints: checkpoints, registry: registry)) }
-        router.add(middleware: ErrorMiddleware())
+        router.add(middleware: ErrorMiddleware(privatePaths: privatePaths))
         router.add(middleware: AuthMiddleware(registry: registry, basicAuth: configuration.auth.basicAuth, jwt: jwt))
         router.get("/healthz") { _, _ in JSONResponse.make(["status": "ok"]) }
         let api = router.group("/api/v1")

@@ -44,13 +44,16 @@ struct UploadChecks {
 
     /// Scans every artefact with WardenScan (under its own name) and stores the JSON report as a
     /// blob; the outcome (highest severity, count, report digest) is what the `scan` gate reads.
+    /// Plain blobs are scanned where they are (the scanner detects formats from the bytes, and
+    /// reports under the artefact's name); encrypted ones from a decrypted layout.
     func scan(_ artefacts: [ModelVersion.Artefact]) throws -> ModelVersion.ScanOutcome {
-        let folder = try layOut(artefacts)
-        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let folder = store.keyring == nil ? nil : try layOut(artefacts)
+        defer { if let folder { try? FileManager.default.removeItem(atPath: folder) } }
         let scanner = Scanner()
         var files: [ScanReport.File] = []
         for artefact in artefacts {
-            files.append(try scanner.scanFile(at: folder + "/model/" + artefact.path, displayPath: artefact.path))
+            let file = folder.map { $0 + "/model/" + artefact.path } ?? store.blobs.path(for: artefact.digest)
+            files.append(try scanner.scanFile(at: file, displayPath: artefact.path))
         }
         let report = ScanReport(threshold: scanner.options.threshold, files: files)
         let encoder = JSONEncoder()

@@ -39,7 +39,8 @@ struct InferenceMiddleware: RouterMiddleware {
             status = error.status.code
             throw error
         } catch {
-            let refusal = InferenceError.from(error)
+            var refusal = InferenceError.from(error)
+            refusal.message = APIError.redact(refusal.message, server.privatePaths)
             if refusal.status == .internalServerError { context.logger.error("inference request failed: \(String(describing: type(of: error)))") }
             status = refusal.status.code
             rejection = refusal.reason

@@ -12,6 +12,15 @@ extension MLflowAPI {
         case loggedModel(String)
         case run(String)
         case version(model: String, version: Int, path: String)
+
+        /// The run or logged model document that owns the path (nil for registered versions).
+        var document: (kind: String, id: String)? {
+            switch self {
+            case .loggedModel(let id): (Kind.loggedModel, id)
+            case .run(let id): (Kind.run, id)
+            case .version: nil
+            }
+        }
     }
 
     func addArtifactRoutes(_ group: RouterGroup<Context>) {
@@ -21,14 +30,14 @@ extension MLflowAPI {
                 let path = Self.query(request, "path") ?? ""
                 return JSONResponse.make(try await list(path, principal))
             } catch {
-                return try Self.error(error).response(from: request, context: context)
+                return try mlflowError(error).response(from: request, context: context)
             }
         }
         group.get("/artifacts/**") { request, context -> Response in
             do {
                 return try await download(Self.catchAllPath(context), try context.requirePrincipal())
             } catch {
-                return try Self.error(error).response(from: request, context: context)
+                return try mlflowError(error).response(from: request, context: context)
             }
         }
         group.put("/artifacts/**") { request, context -> Response in
@@ -36,7 +45,7 @@ extension MLflowAPI {
                 try await upload(Self.catchAllPath(context), request, try context.requirePrincipal())
                 return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "{}")))
             } catch {
-                return try Self.error(error).response(from: request, context: context)
+                return try mlflowError(error).response(from: request, context: context)
             }
         }
     }
@@ -59,9 +68,12 @@ extension MLflowAPI {
         throw APIError(.badRequest, "INVALID_PARAMETER_VALUE", "'\(path.prefix(200))' is not inside a run's or logged model's artifact folder")
     }
 
-    /// The artefact prefix (ending in `/`) a model-version source names, and the object that
-    /// owns it (to freeze once registered). The caller must own that object.
-    func artifactPrefix(forSource source: String, modelID: String?, runID: String?) async throws -> (String, (kind: String, id: String)?) {
+    /// The artefact prefix (ending in `/`) a model-version source names, the object that owns it
+    /// (to freeze once registered) and that object's document when it was read on the way. The
+    /// caller must own that object.
+    func artifactPrefix(
+        forSource source: String, modelID: String?, runID: String?
+    ) async throws -> (String, (kind: String, id: String)?, JSONValue?) {
         func invalid(_ why: String) -> APIError { APIError(.badRequest, "INVALID_PARAMETER_VALUE", "Invalid model version source '\(source.prefix(200))': \(why)") }
         if source.hasPrefix("models:/m-") {
             let id = String(source.dropFirst("models:/".count))
@@ -69,7 +81,7 @@ extension MLflowAPI {
             guard let model = try await store.document(Kind.loggedModel, id), let uri = model["artifact_uri"]?.stringValue else {
                 throw invalid("no logged model \(id.prefix(64))")
             }
-            return (String(uri.dropFirst("mlflow-artifacts:/".count)) + "/", (Kind.loggedModel, id))
+            return (String(uri.dropFirst("mlflow-artifacts:/".count)) + "/", (Kind.loggedModel, id), model)
         }
         if source.hasPrefix("runs:/") {
             let rest = source.dropFirst("runs:/".count)
@@ -78,13 +90,13 @@ extension MLflowAPI {
             guard runID == nil || runID == run, let record = try await store.document(Kind.run, run), let uri = record["artifact_uri"]?.stringValue else {
                 throw invalid("no run \(run.prefix(64))")
             }
-            return (String(uri.dropFirst("mlflow-artifacts:/".count)) + "/" + (sub.isEmpty ? "" : sub + "/"), (Kind.run, run))
+            return (String(uri.dropFirst("mlflow-artifacts:/".count)) + "/" + (sub.isEmpty ? "" : sub + "/"), (Kind.run, run), record)
         }
         if source.hasPrefix("mlflow-artifacts:/") {
             let path = String(source.dropFirst("mlflow-artifacts:/".count)).trimmingCharacters(in: CharacterSet(charactersIn: "/"))
             switch try Self.owner(of: path + "/x") {
-            case .loggedModel(let id): return (path + "/", (Kind.loggedModel, id))
-            case .run(let id): return (path + "/", (Kind.run, id))
+            case .loggedModel(let id): return (path + "/", (Kind.loggedModel, id), nil)
+            case .run(let id): return (path + "/", (Kind.run, id), nil)
             case .version: throw invalid("it is already a registered version")
             }
         }
@@ -109,13 +121,8 @@ extension MLflowAPI {
             if write { return try await owned(Kind.run, id, principal) }
             guard let run = try await store.document(Kind.run, id) else { throw APIError(.notFound, "RESOURCE_DOES_NOT_EXIST", "Run '\(id.prefix(64))' not found") }
             if isOwner(run, principal) { return run }
-            for entry in run["registered"]?.arrayValue?.compactMap(\.stringValue) ?? [] {
-                if let model = try await store.model(named: String(entry.split(separator: "#").first ?? "")),
-                    registry.policy.decide(principal, .downloadArtefact, model: model).allowed
-                {
-                    return run
-                }
-            }
+            let entries = try await registrations(Kind.run, id, run, limit: server.configuration.limits.maxResults)
+            if try await anyRegistration(entries, allows: .downloadArtefact, principal) { return run }
             try await store.appendAudit(audit(principal, "auth.denied", "\(Kind.run)/\(id)", ["reason": "not the owner"]))
             throw Registry.Refusal.forbidden("'\(principal.name)' may not read run \(id.prefix(64))")
         }
@@ -124,7 +131,7 @@ extension MLflowAPI {
     func upload(_ path: String, _ request: Request, _ principal: Principal) async throws {
         let owner = try Self.owner(of: path)
         let document = try await authorize(owner, principal, write: true)
-        if let document, !(document["registered"]?.arrayValue ?? []).isEmpty {
+        if let document, let (kind, id) = owner.document, try await !registrations(kind, id, document, limit: 1).isEmpty {
             throw APIError(.badRequest, "INVALID_STATE", "The artefacts of a registered model version are immutable")
         }
         let stored = try await server.receiveBlob(request)

@@ -146,10 +146,11 @@ extension MLflowAPI {
         return .object(members)
     }
 
-    func versionJSON(_ version: ModelVersion, aliases knownAliases: [String: Int]? = nil) async throws -> JSONValue {
+    func versionJSON(_ version: ModelVersion, aliases knownAliases: [String: Int]? = nil, origin knownOrigin: JSONValue? = nil) async throws -> JSONValue {
         let aliases: [String: Int]
         if let knownAliases { aliases = knownAliases } else { aliases = try await store.aliases(of: version.model) }
-        let origin = try await store.document(Kind.versionOrigin, "\(version.model)#\(version.version)")
+        let origin: JSONValue?
+        if let knownOrigin { origin = knownOrigin } else { origin = try await store.document(Kind.versionOrigin, "\(version.model)#\(version.version)") }
         var members: [(String, JSONValue)] = [
             ("name", .string(version.model)), ("version", .string(String(version.version))), ("creation_timestamp", .int(version.createdAt)),
             ("last_updated_timestamp", .int(version.createdAt)), ("user_id", .string(version.uploader)),
@@ -167,9 +168,18 @@ extension MLflowAPI {
     }
 
     /// The latest version in each stage (all stages when `stages` is empty), as MLflow reports them.
+    /// Reads only the versions that can be latest: those the stage aliases point at, and the newest
+    /// `stageAliases.count + 1` (one of them is in no stage), so its cost does not grow with the
+    /// number of versions (`registered-models/get` precedes every write the MLflow client makes).
     func latestVersions(of name: String, stages: [String]) async throws -> [JSONValue] {
-        let versions = try await store.versions(of: name)
         let aliases = try await store.aliases(of: name)
+        var versions = try await store.latestVersions(of: name, limit: Self.stageAliases.count + 1)
+        for (_, alias) in Self.stageAliases {
+            guard let number = aliases[alias], !versions.contains(where: { $0.version == number }),
+                let version = try await store.version(name, number)
+            else { continue }
+            versions.append(version)
+        }
         var latest: [String: ModelVersion] = [:]
         for version in versions {
             let stage = Self.stage(of: version.version, aliases: aliases)
@@ -198,8 +208,9 @@ extension MLflowAPI {
         // The right to upload comes first, so the source is not even looked at for others; then the
         // source must be the caller's own workspace (registering it would publish it).
         try await registry.authorize(principal, .uploadVersion, model: model, subject: model.name)
-        let (prefix, owner) = try await artifactPrefix(forSource: source, modelID: json["model_id"]?.stringValue, runID: json["run_id"]?.stringValue)
-        if let owner { _ = try await owned(owner.kind, owner.id, principal) }
+        let (prefix, owner, document) = try await artifactPrefix(
+            forSource: source, modelID: json["model_id"]?.stringValue, runID: json["run_id"]?.stringValue)
+        if let owner, !(document.map { isOwner($0, principal) } ?? false) { _ = try await owned(owner.kind, owner.id, principal) }
         let files = try await store.documents(Kind.artifact, prefix: prefix, limit: server.configuration.limits.maxResults)
         guard !files.isEmpty else {
             throw APIError(.badRequest, "INVALID_PARAMETER_VALUE", "The source '\(source.prefix(200))' holds no artefacts on this server; log them first")
@@ -212,15 +223,26 @@ extension MLflowAPI {
         var draft = try server.versionDraft(model: model.name, artefacts: artefacts, signature: nil, provenance: nil, lineage: .init())
         draft.description = json["description"]?.stringValue ?? ""
         draft.tags = Self.tags(json["tags"])
-        let version = try await registry.addVersion(draft, by: principal)
         var origin: [(String, JSONValue)] = [("source", .string(source))]
         if let run = json["run_id"]?.stringValue { origin.append(("run_id", .string(run))) }
         if let id = json["model_id"]?.stringValue { origin.append(("model_id", .string(id))) }
-        try await store.saveDocument(
-            Kind.versionOrigin, "\(name)#\(version.version)", .object(origin), onlyIfAbsent: false,
-            audit: audit(principal, "mlflow.version.origin", "\(name)/\(version.version)", ["source": .string(source)]))
-        if let owner { try await freeze(owner, registeredAs: "\(name)#\(version.version)", principal) }
-        return ["model_version": try await versionJSON(version)]
+        let originAudit = audit(principal, "mlflow.version.origin", name, ["source": .string(source)])
+        let freezeAudit = owner.map { audit(principal, "mlflow.freeze", "\($0.kind)/\($0.id)") }
+        // The version, where it came from, and the freeze of its source commit together (one
+        // transaction, one sync): a crash never leaves a version without its origin.
+        let version = try await registry.addVersion(draft, by: principal) { [origin] stored in
+            let entry = "\(stored.model)#\(stored.version)"
+            var subject = originAudit
+            subject.subject = "\(stored.model)/\(stored.version)"
+            var writes = [DocumentWrite(kind: Kind.versionOrigin, id: entry, value: .object(origin), audit: subject)]
+            if let owner, var frozen = freezeAudit {
+                frozen.details = ["version": .string(entry)]
+                writes.append(Self.registration(owner, entry, audit: frozen))
+            }
+            return writes
+        }
+        // A new number has no alias pointing at it yet, and its origin is in hand: no reads.
+        return ["model_version": try await versionJSON(version, aliases: [:], origin: .object(origin))]
     }
 
     /// Moves the stage aliases: Production/Staging point the alias at the version (through its

@@ -182,10 +182,8 @@ extension MLflowAPI {
             throw APIError(.notFound, "RESOURCE_DOES_NOT_EXIST", "Logged model with id '\(id.prefix(64))' not found")
         }
         if isOwner(document, principal) { return document }
-        for entry in document["registered"]?.arrayValue?.compactMap(\.stringValue) ?? [] {
-            let name = String(entry.split(separator: "#").first ?? "")
-            if let model = try await store.model(named: name), registry.policy.decide(principal, .readModel, model: model).allowed { return document }
-        }
+        let entries = try await registrations(kind, id, document, limit: server.configuration.limits.maxResults)
+        if try await anyRegistration(entries, allows: .readModel, principal) { return document }
         try await store.appendAudit(audit(principal, "auth.denied", "\(kind)/\(id)", ["reason": "not the owner"]))
         throw Registry.Refusal.forbidden("'\(principal.name)' may not read \(id.prefix(64))")
     }
@@ -202,11 +200,27 @@ extension MLflowAPI {
         return document
     }
 
-    /// Marks a logged model or run as registered: from now on its artefacts cannot change.
-    func freeze(_ owner: (kind: String, id: String), registeredAs entry: String, _ principal: Principal) async throws {
-        guard var document = try await store.document(owner.kind, owner.id) else { return }
-        document = document.setting("registered", .array((document["registered"]?.arrayValue ?? []) + [.string(entry)]))
-        try await store.saveDocument(owner.kind, owner.id, document, onlyIfAbsent: false, audit: audit(principal, "mlflow.freeze", "\(owner.kind)/\(owner.id)", ["version": .string(entry)]))
+    /// The record that marks a logged model or run as registered as `entry` (`NAME#VERSION`): from
+    /// then on its artefacts cannot change. One small document per registration, so registering
+    /// the same run for the thousandth time costs what the first did.
+    static func registration(_ owner: (kind: String, id: String), _ entry: String, audit: AuditDraft) -> DocumentWrite {
+        DocumentWrite(kind: Kind.registration, id: "\(owner.kind)/\(owner.id)/\(entry)", value: ["version": .string(entry)], audit: audit)
+    }
+
+    /// The `NAME#VERSION` entries `document` (of `kind`/`id`) was registered as, at most `limit`.
+    func registrations(_ kind: String, _ id: String, _ document: JSONValue, limit: Int) async throws -> [String] {
+        let legacy = document["registered"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        let prefix = "\(kind)/\(id)/"
+        let records = try await store.documents(Kind.registration, prefix: prefix, limit: max(0, limit - legacy.count))
+        return legacy + records.map { String($0.id.dropFirst(prefix.count)) }
+    }
+
+    /// Whether any of `entries` (`NAME#VERSION`) names a model `principal` may `action`.
+    func anyRegistration(_ entries: [String], allows action: RegistryAction, _ principal: Principal) async throws -> Bool {
+        for name in Set(entries.map { String($0.split(separator: "#").first ?? "") }) {
+            if let model = try await store.model(named: name), registry.policy.decide(principal, action, model: model).allowed { return true }
+        }
+        return false
     }
 
     // MARK: experiments

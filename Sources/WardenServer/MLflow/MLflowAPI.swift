@@ -25,6 +25,9 @@ struct MLflowAPI: Sendable {
         static let loggedModel = "mlflow.logged-model"
         static let artifact = "mlflow.artifact"
         static let versionOrigin = "mlflow.version"
+        /// One per registration of a run or logged model as a version: `KIND/ID/NAME#VERSION`
+        /// (documents written before these kept the list in their own `registered` array).
+        static let registration = "mlflow.registration"
     }
 
     func add(to router: Router<Context>) {
@@ -40,10 +43,13 @@ struct MLflowAPI: Sendable {
             do {
                 return JSONResponse.make(try await handler(request, context, try context.requirePrincipal()))
             } catch {
-                return try Self.error(error).response(from: request, context: context)
+                return try mlflowError(error).response(from: request, context: context)
             }
         }
     }
+
+    /// ``error(_:)`` with the server's folders redacted from the message.
+    func mlflowError(_ error: any Error) -> APIError { Self.error(error).redacting(server.privatePaths) }
 
     /// Library errors in MLflow's codes (the client only reads `error_code` and `message`).
     static func error(_ error: any Error) -> APIError {
