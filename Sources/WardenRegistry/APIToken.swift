@@ -52,7 +52,11 @@ public struct APIToken: Sendable, Equatable, Codable {
     public static func parse(_ text: String) -> (id: String, secret: [UInt8])? {
         guard text.hasPrefix(prefix), text.utf8.count < 200 else { return nil }
         let parts = text.dropFirst(prefix.count).split(separator: "_", maxSplits: 1)
-        guard parts.count == 2, parts[0].count == 12, let secret = Base64URL.decode(String(parts[1])), secret.count == 32 else {
+        // Only the canonical encoding: the last character carries 2 unused bits, and a token must
+        // have one spelling (the credential cache is keyed by the text as presented).
+        guard parts.count == 2, parts[0].count == 12, let secret = Base64URL.decode(String(parts[1])), secret.count == 32,
+            Base64URL.encode(secret) == parts[1]
+        else {
             return nil
         }
         return (String(parts[0]), secret)

@@ -28,7 +28,13 @@ struct CredentialCacheAndPathTests {
             registry: registry, blobs: BlobStore(root: folder.url("blobs")), trustedKeys: [], configuration: ServerConfiguration().with { $0.data = folder.path })
         let issued = try await registry.createToken(name: "rita", role: .reader, by: Self.admin)
         let token = issued.plaintext
-        let wrong = String(token.dropLast()) + (token.hasSuffix("A") ? "B" : "A")
+        // A different secret (a middle character: the last one also carries unused bits), and the
+        // same secret spelled non-canonically (those unused bits set), which is refused too.
+        let middle = token.index(token.endIndex, offsetBy: -10)
+        let wrong = String(token[..<middle]) + (token[middle] == "A" ? "B" : "A") + String(token[token.index(after: middle)...])
+        let last = token.last!
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+        let noncanonical = String(token.dropLast()) + String(alphabet[alphabet.firstIndex(of: last)! | 1])
         let app = Application(router: server.router())
         try await app.test(.router) { client in
             func status(_ headers: HTTPFields) async throws -> HTTPResponse.Status {
@@ -38,6 +44,7 @@ struct CredentialCacheAndPathTests {
                 #expect(try await status(self.basic("rita", wrong)) == .unauthorized)
                 #expect(try await status([.authorization: "Bearer \(wrong)"]) == .unauthorized)
             }
+            #expect(try await status(self.basic("rita", noncanonical)) == .unauthorized)
             #expect(cache.count == 0)
             #expect(try await status(self.basic("rita", token)) == .ok)
             #expect(cache.count == 1)

@@ -113,10 +113,11 @@ final class ModelRepository: Sendable {
         let bytes: [UInt8]
         do {
             bytes = try artefacts.read(artefact.digest, limit: ONNXModel.maximumFileSize)
-        } catch let error as APIError {
+        } catch let error as APIError where artefacts.keyring != nil {
+            // A key missing from the keyring, or a blob that fails authentication.
             throw InferenceError(error.status, error.message, reason: "unreadable")
         } catch {
-            // The store's message names server paths: say what it means instead.
+            // Plain blobs fail only by being missing or changed: say what that means.
             throw InferenceError(.conflict, "\(key) is not served: its stored artefact is missing or does not match its digest", reason: "tampered")
         }
         let model = try ServedModel.load(name: version.model, version: String(version.version), bytes: bytes, digest: artefact.digest)
