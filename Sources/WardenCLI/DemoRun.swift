@@ -72,6 +72,7 @@ final class DemoRun {
         }
         step("poisoning") { try DemoRun.scanForPoison(root: root, artefacts: &artefacts) }
         step("train") { try DemoRun.trainModel(root: root, artefacts: &artefacts) }
+        step("robustness") { try DemoRun.attackModel(root: root, artefacts: &artefacts) }
         step("model") {
             guard let signingKey else { throw WardenError.internalError("no key") }
             // The model is built in-process (the native trainer will take this place) and the build

@@ -6,7 +6,7 @@ import WardenModels
 
 /// The model, data and input range the robustness commands share (`attack`, `certify`).
 struct ModelDataOptions: ParsableArgumentsSendable {
-    @Option(help: "The ONNX classifier.") var model: String
+    @Option(help: "The ONNX classifier.") var model: String?
     @Option(help: "A CSV file with a header.") var data: String
     @Option(help: "The label column.") var label: String
     @Option(help: "Use the first N rows only.") var limit: Int?
@@ -20,14 +20,21 @@ struct ModelDataOptions: ParsableArgumentsSendable {
     }
 
     /// The model and the data's rows and class indices (the model's classes when it records them,
-    /// else classes 0…C−1 by number).
-    func load() throws -> LoadedModelData {
+    /// else classes 0…C−1 by number). `path` replaces `--model` (for a second model on the same data).
+    func load(model path: String? = nil) throws -> LoadedModelData<ONNXClassifier> {
+        guard let model = path ?? self.model else { throw ValidationError("--model MODEL.onnx is required") }
         let classifier = try ONNXClassifier(model: try ONNXModel(contentsOf: model))
         let predictor = classifier.predictor
-        let classes = predictor.classes ?? ClassLabels(names: (0..<classifier.classCount).map(String.init))
-        let dataset = try LabeledDataset(csv: data, label: label, classes: classes, features: predictor.featureNames)
+        return try load(classifier, named: model, classes: predictor.classes, features: predictor.featureNames)
+    }
+
+    /// The data's rows for `classifier`, labels read through `classes` (else 0…C−1 by number), the
+    /// columns `features` names (else all but the label).
+    func load<Model: QueryableClassifier>(_ classifier: Model, named name: String, classes: ClassLabels?, features: [String]?) throws -> LoadedModelData<Model> {
+        let classes = classes ?? ClassLabels(names: (0..<classifier.classCount).map(String.init))
+        let dataset = try LabeledDataset(csv: data, label: label, classes: classes, features: features)
         guard dataset.features.shape[1] == classifier.width else {
-            throw ValidationError("'\(data)' has \(dataset.features.shape[1]) feature columns besides '\(label)'; '\(model)' takes \(classifier.width) values per row")
+            throw ValidationError("'\(data)' has \(dataset.features.shape[1]) feature columns besides '\(label)'; '\(name)' takes \(classifier.width) values per row")
         }
         let rows = min(dataset.count, limit ?? dataset.count)
         return LoadedModelData(
@@ -37,8 +44,8 @@ struct ModelDataOptions: ParsableArgumentsSendable {
 }
 
 /// A classifier and the rows to attack or certify.
-struct LoadedModelData {
-    let model: ONNXClassifier
+struct LoadedModelData<Model: QueryableClassifier> {
+    let model: Model
     let features: [Float]
     let labels: [Int]
     let featureNames: [String]

@@ -7,11 +7,11 @@ import WardenAnalysis
 /// and the table of suspicious rows.
 enum PoisonScanHTML {
     static func render(_ report: PoisonScanReport, scores: PoisonScanner.Scores, table: FeatureTable) -> String {
-        var body = "<h1>Poisoning scan: \(escape(report.source))</h1>"
-        body += "<p class=\"\(report.isClean ? "ok" : "bad")\">Verdict: <b>\(report.verdict)</b> — \(report.suspicious.count) of \(report.rows) rows flagged (limit \(String(format: "%.2f", report.maxFlaggedFraction * 100)) %). \(report.folds)-fold \(escape(report.model)), out-of-sample accuracy \(String(format: "%.3f", report.crossValidatedAccuracy)).</p>"
+        var body = "<h1>Poisoning scan: \(HTMLReport.escape(report.source))</h1>"
+        body += "<p class=\"\(report.isClean ? "ok" : "bad")\">Verdict: <b>\(report.verdict)</b> — \(report.suspicious.count) of \(report.rows) rows flagged (limit \(String(format: "%.2f", report.maxFlaggedFraction * 100)) %). \(report.folds)-fold \(HTMLReport.escape(report.model)), out-of-sample accuracy \(String(format: "%.3f", report.crossValidatedAccuracy)).</p>"
         body += "<h2>Detectors</h2><table><tr><th>detector</th><th>flagged alone</th><th>threshold</th><th>note</th></tr>"
         for d in report.detectors {
-            body += "<tr><td>\(d.name)</td><td>\(d.flagged)</td><td>\(escape(d.threshold))</td><td>\(escape(d.note ?? ""))</td></tr>"
+            body += "<tr><td>\(d.name)</td><td>\(d.flagged)</td><td>\(HTMLReport.escape(d.threshold))</td><td>\(HTMLReport.escape(d.note ?? ""))</td></tr>"
         }
         body += "</table><h2>Rows per class</h2>"
         var flaggedPerClass = [Int](repeating: 0, count: report.classes.count)
@@ -27,21 +27,11 @@ enum PoisonScanHTML {
         body += backdoors(report)
         body += "<h2>Suspicious rows</h2><table><tr><th>row</th><th>label</th><th>suggested</th><th>reasons</th><th>p(label)</th><th>knn</th><th>robust z</th><th>d²</th><th>iforest</th><th>spectral</th></tr>"
         for r in report.suspicious.prefix(2000) {
-            body += "<tr><td>\(r.index)</td><td>\(escape(r.label))</td><td>\(escape(r.suggestedLabel))</td><td>\(r.reasons.map(\.rawValue).joined(separator: ", "))</td>"
+            body += "<tr><td>\(r.index)</td><td>\(HTMLReport.escape(r.label))</td><td>\(HTMLReport.escape(r.suggestedLabel))</td><td>\(r.reasons.map(\.rawValue).joined(separator: ", "))</td>"
             body += String(format: "<td>%.3f</td><td>%.2f</td><td>%.1f</td><td>%@</td><td>%.3f</td><td>%@</td></tr>", r.selfConfidence, r.neighbourDisagreement, r.robustZ, r.mahalanobis.map { String(format: "%.1f", $0) } ?? "-", r.isolation, r.spectral.map { String(format: "%.3g", $0) } ?? "-")
         }
         body += "</table>"
-        return """
-            <!DOCTYPE html><html><head><meta charset="utf-8"><title>Warden poisoning scan</title><style>
-            body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;font-size:13px}
-            td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}.ok{color:#1a7f37}.bad{color:#b42318}
-            .row{display:flex;flex-wrap:wrap;gap:1em}svg{background:#fafafa;border:1px solid #eee}
-            </style></head><body>\(body)</body></html>
-            """
-    }
-
-    static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+        return HTMLReport.page(title: "Warden poisoning scan", body: body)
     }
 
     static func histogram(_ title: String, _ values: [Double], bins: Int = 30) -> String {
@@ -57,24 +47,24 @@ enum PoisonScanHTML {
             svg += String(format: "<rect x=\"%.1f\" y=\"%.1f\" width=\"9\" height=\"%.1f\" fill=\"#4a78c2\"><title>%d</title></rect>", 10 + Double(i) * 10, 130 - h, h, c)
         }
         svg += String(format: "<text x=\"10\" y=\"145\" font-size=\"10\">%.3g</text><text x=\"270\" y=\"145\" font-size=\"10\">%.3g</text>", low, high)
-        return svg + "</svg><figcaption>\(escape(title)) (√ count)</figcaption></figure>"
+        return svg + "</svg><figcaption>\(HTMLReport.escape(title)) (√ count)</figcaption></figure>"
     }
 
     /// The per-class backdoor tests and, for each suspicious class, its trigger heatmap.
     static func backdoors(_ report: PoisonScanReport) -> String {
         guard let backdoor = report.backdoor else { return "" }
-        var html = "<h2>Backdoors</h2><p>Representations: \(escape(backdoor.representation)).</p>"
+        var html = "<h2>Backdoors</h2><p>Representations: \(HTMLReport.escape(backdoor.representation)).</p>"
         html += "<table><tr><th>class</th><th>rows</th><th>small cluster</th><th>silhouette</th><th>d′</th><th>top singular share</th><th>suspicious</th><th>flagged</th></tr>"
         for c in backdoor.classes {
-            html += String(format: "<tr><td>%@</td><td>%d</td><td>%d</td><td>%.3f</td><td>%.2f</td><td>%.3f</td><td>%@</td><td>%d</td></tr>", escape(c.label), c.rows, c.smallCluster, c.silhouette, c.separation, c.spectralShare, c.suspicious ? "<b class=\"bad\">yes</b>" : "no", c.flagged)
+            html += String(format: "<tr><td>%@</td><td>%d</td><td>%d</td><td>%.3f</td><td>%.2f</td><td>%.3f</td><td>%@</td><td>%d</td></tr>", HTMLReport.escape(c.label), c.rows, c.smallCluster, c.silhouette, c.separation, c.spectralShare, c.suspicious ? "<b class=\"bad\">yes</b>" : "no", c.flagged)
         }
         html += "</table>"
         for c in backdoor.classes {
             guard let trigger = c.trigger else { continue }
-            html += "<h3>Suspected trigger, class \(escape(c.label))</h3><div class=\"row\">"
+            html += "<h3>Suspected trigger, class \(HTMLReport.escape(c.label))</h3><div class=\"row\">"
             if let map = trigger.heatmap, let shape = trigger.imageShape { html += heatmap(map, height: shape[1], width: shape[2], box: trigger.box) }
             html += "<table><tr><th>feature</th><th>standardised mean difference</th></tr>"
-            for f in trigger.topFeatures { html += String(format: "<tr><td>%@</td><td>%+.2f</td></tr>", escape(f.name), f.difference) }
+            for f in trigger.topFeatures { html += String(format: "<tr><td>%@</td><td>%+.2f</td></tr>", HTMLReport.escape(f.name), f.difference) }
             html += "</table></div>"
         }
         return html
@@ -106,7 +96,7 @@ enum PoisonScanHTML {
             let h = 120 * values[i] / Swift.max(top, 1), f = 120 * highlight[i] / Swift.max(top, 1)
             svg += String(format: "<rect x=\"%d\" y=\"%.1f\" width=\"22\" height=\"%.1f\" fill=\"#9db5de\"><title>%.0f rows</title></rect>", 10 + i * 28, 130 - h, h, values[i])
             svg += String(format: "<rect x=\"%d\" y=\"%.1f\" width=\"22\" height=\"%.1f\" fill=\"#d93025\"><title>%.0f flagged</title></rect>", 10 + i * 28, 130 - f, f, highlight[i])
-            svg += "<text x=\"\(12 + i * 28)\" y=\"148\" font-size=\"10\">\(escape(String(label.prefix(4))))</text>"
+            svg += "<text x=\"\(12 + i * 28)\" y=\"148\" font-size=\"10\">\(HTMLReport.escape(String(label.prefix(4))))</text>"
         }
         return svg + "</svg>"
     }

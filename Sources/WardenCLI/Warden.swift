@@ -36,6 +36,7 @@ public struct Warden: AsyncParsableCommand {
             EvalCommand.self,
             AttackCommand.self,
             CertifyCommand.self,
+            RobustnessCommand.self,
             RegistryCommand.self,
         ]
     )

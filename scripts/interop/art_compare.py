@@ -16,8 +16,6 @@ import numpy as np
 import onnx
 import torch
 from onnx import numpy_helper
-from sklearn.datasets import load_digits
-from sklearn.model_selection import train_test_split
 
 from art.attacks.evasion import (CarliniL2Method, DeepFool, FastGradientMethod, HopSkipJump,
                                  ProjectedGradientDescent, SquareAttack)
@@ -35,22 +33,13 @@ np.random.seed(0)
 torch.manual_seed(0)
 torch.set_num_threads(1)
 
-digits = load_digits()
-x = (digits.data / 16.0).astype(np.float32)
-y = digits.target.astype(np.int64)
-x_train, x_test, y_train, y_test = train_test_split(x, y, test_size=0.3, random_state=0, stratify=y)
-
-
-def write_csv(path, features, labels):
-    with open(path, "w") as f:
-        f.write(",".join([f"p{i}" for i in range(64)] + ["label"]) + "\n")
-        for row, label in zip(features, labels):
-            f.write(",".join(repr(float(v)) for v in row) + f",{label}\n")
-
-
-train_csv, test_csv = os.path.join(args.work, "train.csv"), os.path.join(args.work, "test.csv")
-write_csv(train_csv, x_train, y_train)
-write_csv(test_csv, x_test, y_test)
+# The digits CSVs come from the shared exporter (scripts/bench/digits_csv.py: pixels / 16, 70/30
+# stratified split, random_state 0); the arrays ART sees are read back from the same files.
+subprocess.run([sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench", "digits_csv.py"), args.work, "0"],
+               check=True, stdout=subprocess.DEVNULL)
+train_csv, test_csv = os.path.join(args.work, "digits-train.csv"), os.path.join(args.work, "digits-test.csv")
+test_table = np.loadtxt(test_csv, delimiter=",", skiprows=1)
+x_test, y_test = test_table[:, :64].astype(np.float32), test_table[:, 64].astype(np.int64)
 model_path = os.path.join(args.work, "digits.onnx")
 subprocess.run([args.warden, "train", "--data", train_csv, "--label", "label", "--model", "mlp:64", "--epochs", "30",
                 "--lr", "0.003", "--seed", "0", "--out", model_path, "--quiet"], check=True, stdout=subprocess.DEVNULL)

@@ -12,28 +12,26 @@ source scripts/interop/common.sh
 ensure_venv numpy scikit-learn
 WARDEN="${WARDEN:-$(warden_bin)}"
 WORK="${WORK:-$(mktemp -d)}"
+# The shared digits exporter (pixels / 16, 70/30 stratified split, random_state 0, as art.sh).
+"$PY" scripts/bench/digits_csv.py "$WORK" 0 >/dev/null
+mv "$WORK/digits-train.csv" "$WORK/train.csv"
+mv "$WORK/digits-test.csv" "$WORK/test.csv"
 "$PY" - "$WORK" <<'PYEOF'
 import sys
 import numpy as np
-from sklearn.datasets import load_digits
-from sklearn.model_selection import train_test_split
 work = sys.argv[1]
-d = load_digits()
-x = (d.data / 16.0).astype(np.float32)
-y = d.target.astype(np.int64)
-x_train, x_test, y_train, y_test = train_test_split(x, y, test_size=0.3, random_state=0, stratify=y)
-def write(path, features, labels):
-    with open(path, "w") as f:
-        f.write(",".join([f"p{i}" for i in range(64)] + ["label"]) + "\n")
-        for row, label in zip(features, labels):
-            f.write(",".join(repr(float(v)) for v in row) + f",{label}\n")
-write(f"{work}/train.csv", x_train, y_train)
-write(f"{work}/test.csv", x_test, y_test)
+table = np.loadtxt(f"{work}/train.csv", delimiter=",", skiprows=1)
+labels = table[:, 64].astype(np.int64)
 rng = np.random.default_rng(7)
-flipped = y_train.copy()
-rows = rng.choice(len(y_train), size=int(0.25 * len(y_train)), replace=False)
-flipped[rows] = (y_train[rows] + rng.integers(1, 10, size=len(rows))) % 10
-write(f"{work}/flipped.csv", x_train, flipped)
+flipped = labels.copy()
+rows = rng.choice(len(labels), size=int(0.25 * len(labels)), replace=False)
+flipped[rows] = (labels[rows] + rng.integers(1, 10, size=len(rows))) % 10
+with open(f"{work}/train.csv") as f:
+    header = f.readline()
+with open(f"{work}/flipped.csv", "w") as f:
+    f.write(header)
+    for row, label in zip(table[:, :64], flipped):
+        f.write(",".join("%.4f" % v for v in row) + f",{label}\n")
 PYEOF
 TRAIN=(--label label --model mlp:64 --epochs 30 --lr 0.003 --seed 0 --quiet --json)
 field() { "$PY" -c "import json,sys; print('%.4f' % json.load(sys.stdin)['$1'])"; }

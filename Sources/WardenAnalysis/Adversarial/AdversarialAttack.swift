@@ -68,7 +68,7 @@ public struct AdversarialAttack: Sendable {
         }
         let n = Double(max(labels.count, 1))
         let report = AttackReport(
-            attack: settings.kind, norm: settings.norm, epsilon: settings.kind.isMinimumNorm ? nil : Double(settings.epsilon), n: labels.count,
+            attack: settings.kind, norm: settings.norm, epsilon: settings.kind.isMinimumNorm ? nil : settings.epsilon.decimalDouble, n: labels.count,
             cleanAccuracy: Double(correct) / n, robustAccuracy: Double(robust) / n, successRate: correct > 0 ? Double(fooled) / Double(correct) : 0,
             medianL2: AttackReport.median(l2), medianLinf: AttackReport.median(linf),
             queriesMedian: settings.kind.isWhiteBox ? nil : AttackReport.median(attackedQueries), seconds: seconds)

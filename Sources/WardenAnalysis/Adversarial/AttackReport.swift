@@ -49,3 +49,9 @@ public struct AttackReport: Sendable, Codable, Equatable {
         return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
     }
 }
+
+extension Float {
+    /// The double with this float's shortest decimal spelling (`0.05`, not `0.05000000074505806`), so
+    /// budgets read in JSON as they were written.
+    package var decimalDouble: Double { Double("\(self)") ?? Double(self) }
+}

@@ -86,9 +86,14 @@ package enum QueryAttacks {
         return AttackBatch(adversarial: adversarial, queries: queries)
     }
 
-    /// Square Attack (Andriushchenko et al. 2020), L∞: start from vertical stripes of ±ε, then try
-    /// random squares of ±ε (per channel) and keep a change when it lowers the margin of the true class,
-    /// with the published schedule for the square's size. Rows are done once the model is fooled.
+    /// Square Attack (Andriushchenko et al. 2020), L∞: start from vertical stripes of ±ε (kept only
+    /// where they lower the margin of the true class), then try random squares of ±ε (per channel) and
+    /// keep a change when it lowers the margin, with the published schedule for the square's size.
+    /// Rows are done once the model is fooled. As in adversarial-robustness-toolbox and the authors' code,
+    /// a square's corner is drawn from `0..<(H − side)` (NumPy's `randint(0, H − side)`, exclusive), so
+    /// squares never touch the last row and column: drawing from `0...(H − side)` made the attack fool ≈ 12 points more digits than
+    /// ART's at ε = 0.1 (0.59 against 0.47 on 200 rows, 5 seeds), the whole discrepancy. A single row
+    /// (not an image, which ART does not attack) draws from every column.
     /// Inputs are seen as `[C, H, W]` images: the model's example shape when it has three dimensions,
     /// else one channel of a square image when the width is a square number, else a single row.
     package static func square(
@@ -109,8 +114,13 @@ package enum QueryAttacks {
                 }
             }
         }
+        let initial = ClassScores.margins(try model.scores(x, rows: rows), labels: labels, classes: classes).map(\.margin)
         var margins = ClassScores.margins(try model.scores(current, rows: rows), labels: labels, classes: classes).map(\.margin)
-        var queries = [Int](repeating: 1, count: rows)
+        for row in 0..<rows where margins[row] >= initial[row] {
+            margins[row] = initial[row]
+            current.replaceSubrange((row * width)..<((row + 1) * width), with: x[(row * width)..<((row + 1) * width)])
+        }
+        var queries = [Int](repeating: 2, count: rows)
         let steps = settings.effectiveSteps
         for iteration in 0..<steps {
             let active = (0..<rows).filter { margins[$0] > 0 }
@@ -120,8 +130,8 @@ package enum QueryAttacks {
             var batch = [Float](repeating: 0, count: active.count * width)
             for (r, row) in active.enumerated() {
                 var candidate = Array(current[(row * width)..<((row + 1) * width)])
-                let top = Int(generator.next() % UInt64(height - side + 1))
-                let left = Int(generator.next() % UInt64(columns - side + 1))
+                let top = Int(generator.next() % UInt64(max(height - side, 1)))
+                let left = Int(generator.next() % UInt64(height > 1 ? max(columns - side, 1) : columns - side + 1))
                 for c in 0..<channels {
                     let sign: Float = generator.next() & 1 == 0 ? -1 : 1
                     for h in top..<(top + side) {
