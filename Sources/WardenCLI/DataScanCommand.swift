@@ -10,13 +10,13 @@ struct DataScanCommand: ParsableCommand {
         commandName: "scan",
         abstract: "Find poisoned rows in a labelled CSV table: label flips, outliers, conflicting duplicates, backdoors.",
         discussion: """
-            Runs every detector in one pass (see docs/poisoning.md): confident learning on \
-            out-of-sample probabilities from seeded stratified K-fold cross-validation of --model \
-            (per-class thresholds, confident joint, pruning by the estimated noise matrix, as \
-            cleanlab's find_label_issues), k-nearest-neighbour label disagreement, exact and near \
-            duplicates with conflicting labels, and three outlier detectors (robust z-scores with \
-            median/MAD, Mahalanobis distance under a trimmed robust covariance, a seeded Isolation \
-            Forest) of which two must agree, and two backdoor detectors on the last hidden layer of \
+            Runs every detector in one pass (see docs/poisoning.md): confident learning (per-class \
+            thresholds, confident joint, pruning by the estimated noise matrix, as cleanlab's \
+            find_label_issues) on out-of-sample probabilities from seeded stratified K-fold \
+            cross-validation of --model averaged with the 10 nearest neighbours' label frequencies, \
+            exact and near duplicates with conflicting labels, outliers (a seeded Isolation Forest \
+            and a Mahalanobis distance on normal scores must agree; a robust z-score over 100 is \
+            enough alone), and two backdoor detectors on the last hidden layer of \
             a network trained on all rows (--model when it has one, else mlp:64): activation \
             clustering (2-means per class on the top 10 principal components; a small, well \
             separated cluster) and spectral signatures (squared projection on the top singular \
@@ -34,7 +34,8 @@ struct DataScanCommand: ParsableCommand {
             falls back to a trained mlp:64).
 
             --flagged-out writes the 0-based data-row indices (header excluded) of the flagged \
-            rows, ascending, one per line, for `warden train --drop-flagged`.
+            rows, ascending, one per line, for `warden train --drop-flagged`. --scores-out writes \
+            every row's scores as CSV, to check the thresholds on your own clean data.
 
             Exit codes: 0 clean (or --exit-zero) · 1 suspicious · 2 bad usage or unreadable, \
             ragged, non-numeric or single-class data (the error names the row).
@@ -56,6 +57,7 @@ struct DataScanCommand: ParsableCommand {
     @Option(help: "The fraction of flagged rows above which the verdict is 'suspicious'.") var maxFlaggedFraction: Double = 0.01
     @Option(help: "Write the flagged 0-based row indices here, one per line (atomically).") var flaggedOut: String?
     @Option(help: "Write a self-contained HTML report here (atomically).") var html: String?
+    @Option(help: "Write every row's detector scores here as CSV (atomically), to calibrate on your own clean data.") var scoresOut: String?
     @Option(help: "The features' image shape CxHxW for trigger localisation (default: inferred from a square feature count).") var image: String?
     @Flag(help: "Skip the backdoor detectors (no representation model is trained).") var noBackdoor = false
     @Flag(help: "Exit 0 even when the verdict is 'suspicious'.") var exitZero = false
@@ -82,6 +84,9 @@ struct DataScanCommand: ParsableCommand {
         if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8)) }
         if let flaggedOut {
             try FileIO.writeAtomically(Array(report.flaggedIndices.map { "\($0)\n" }.joined().utf8), to: flaggedOut)
+        }
+        if let scoresOut {
+            try FileIO.writeAtomically(Array(scores.csv(labels: table.labels, classes: table.classes.names).utf8), to: scoresOut)
         }
         if let html {
             try FileIO.writeAtomically(Array(PoisonScanHTML.render(report, scores: scores, table: table).utf8), to: html)

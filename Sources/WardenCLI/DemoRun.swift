@@ -71,6 +71,7 @@ final class DemoRun {
             try DemoRun.protectData(root: root, artefacts: &artefacts)
         }
         step("poisoning") { try DemoRun.scanForPoison(root: root, artefacts: &artefacts) }
+        step("backdoor") { try DemoRun.scanForBackdoor(root: root, artefacts: &artefacts) }
         step("train") { try DemoRun.trainModel(root: root, artefacts: &artefacts) }
         step("robustness") { try DemoRun.attackModel(root: root, artefacts: &artefacts) }
         step("model") {

@@ -51,6 +51,27 @@ struct PoisoningScanTests {
         }
     }
 
+    /// Real tables are skewed and sparse (tumour areas, mostly-blank pixels): their tails must not
+    /// read as outliers, while noise rows still do.
+    @Test func skewedAndSparseColumnsAreNotOutliers() throws {
+        var sample = Self.planter.clean(rows: 400, seed: 12)
+        for row in 0..<sample.rows {
+            let base = row * sample.width
+            sample.features[base] = Float(exp(Double(sample.features[base])))  // log-normal, long right tail
+            if sample.features[base + 1] < 2.5 { sample.features[base + 1] = 0 }  // mostly one value
+            sample.features[base + 2] = sample.features[base + 2].rounded()  // discrete
+        }
+        var configuration = PoisonScanner.Configuration()
+        configuration.backdoor = nil
+        let clean = try PoisonScanner(configuration: configuration).scan(Self.table(sample)).report
+        let outliers = clean.suspicious.filter { $0.reasons.contains(.outlier) }
+        #expect(outliers.count <= 2, "\(outliers.map(\.index))")
+        let noisy = Self.planter.plant(.outliers, fraction: 0.02, in: sample, seed: 13)
+        let flagged = try PoisonScanner(configuration: configuration).scan(Self.table(noisy)).report.suspicious
+        let caught = Set(flagged.filter { $0.reasons.contains(.outlier) }.map(\.index))
+        #expect(caught.isSuperset(of: noisy.poisoned), "\(caught.sorted()) vs \(noisy.poisoned)")
+    }
+
     @Test func sameSeedSameReport() throws {
         let sample = Self.planter.plant(.randomFlips, fraction: 0.05, in: Self.planter.clean(rows: 120, seed: 4), seed: 4)
         let a = try PoisonScanner().scan(Self.table(sample)).report

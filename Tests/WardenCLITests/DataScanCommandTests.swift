@@ -38,6 +38,32 @@ struct DataScanCommandTests {
         #expect(await Warden.runMain(arguments: ["data", "scan", folder.url("missing.csv"), "--label", "label"]) == 2)
         #expect(await Warden.runMain(arguments: ["data", "scan", one, "--label", "label", "--model", "rf"]) == 2)
         #expect(await Warden.runMain(arguments: ["data", "scan", one, "--label", "label", "--max-flagged-fraction", "2"]) == 2)
+        // NaN and text features, a missing label, more folds than rows or fewer than two: exit 2.
+        let twoClasses = (0..<20).map { "\($0),\($0 % 3),\($0 % 2)\n" }.joined()
+        let nan = try folder.write("n.csv", "a,b,label\n" + twoClasses + "nan,1,0\n")
+        let text = try folder.write("t.csv", "a,b,label\n" + twoClasses + "red,1,0\n")
+        let unlabelled = try folder.write("u.csv", "a,b,label\n" + twoClasses + "1,1,\n")
+        let small = try folder.write("s.csv", "a,b,label\n" + twoClasses)
+        for path in [nan, text, unlabelled] {
+            #expect(await Warden.runMain(arguments: ["data", "scan", path, "--label", "label", "--no-backdoor"]) == 2, "\(path)")
+        }
+        #expect(await Warden.runMain(arguments: ["data", "scan", small, "--label", "label", "--no-backdoor", "--folds", "21"]) == 2)
+        #expect(await Warden.runMain(arguments: ["data", "scan", small, "--label", "label", "--no-backdoor", "--folds", "1"]) == 2)
+        #expect(await Warden.runMain(arguments: ["data", "scan", small, "--label", "label", "--no-backdoor", "--exit-zero"]) == 0)
+    }
+
+    @Test func scoresOutHasEveryRow() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let planter = PoisonPlanter(classes: 2, width: 4)
+        let sample = planter.plant(.outliers, fraction: 0.02, in: planter.clean(rows: 150, seed: 6), seed: 6)
+        let data = try folder.write("p.csv", sample.csv())
+        let scores = folder.url("scores.csv")
+        #expect(await Warden.runMain(arguments: ["data", "scan", data, "--label", "label", "--no-backdoor", "--exit-zero", "--scores-out", scores]) == 0)
+        let lines = String(decoding: try FileIO.readAll(scores), as: UTF8.self).split(separator: "\n")
+        #expect(lines.count == sample.rows + 1)
+        #expect(lines.first?.hasPrefix("row,label,predicted,self_confidence,knn_disagreement,confident_learning,robust_z,mahalanobis,isolation") == true)
+        for planted in sample.poisoned { #expect(lines[planted + 1].hasSuffix("outlier") || lines[planted + 1].contains("outlier;") || lines[planted + 1].contains(";outlier"), "\(lines[planted + 1])") }
     }
 
     @Test func backdoorTriggerIsDrawnInTheHTMLReport() async throws {

@@ -19,7 +19,7 @@ struct DemoTests {
         #expect(json["folder"]?.stringValue == dir)
         let steps = json["steps"]?.arrayValue ?? []
         let status = Dictionary(steps.map { ($0["name"]?.stringValue ?? "?", $0["status"]?.stringValue ?? "?") }, uniquingKeysWith: { a, _ in a })
-        for name in ["keys", "poisoning", "train", "robustness", "model", "sign", "verify", "scan", "tamper", "gateway"] { #expect(status[name] == "ok", "\(name): \(steps)") }
+        for name in ["keys", "poisoning", "backdoor", "train", "robustness", "model", "sign", "verify", "scan", "tamper", "gateway"] { #expect(status[name] == "ok", "\(name): \(steps)") }
         #expect(!status.values.contains("failed"))
         // Every artefact it names exists.
         for (label, path) in json["artefacts"]?.objectValue ?? [] {

@@ -3,10 +3,8 @@
 public struct PoisonScanReport: Sendable, Codable, Equatable {
     /// Why a row is suspicious.
     public enum Reason: String, Sendable, Codable, CaseIterable {
-        /// Confident learning and the neighbours both say the label is wrong.
+        /// Confident learning on the model's and the neighbours' probabilities says the label is wrong.
         case labelIssue = "label_issue"
-        /// Almost all nearest neighbours carry one other label and the model doubts this one.
-        case neighbourDisagreement = "neighbour_disagreement"
         /// An exact or near copy of rows with another label.
         case duplicateConflict = "duplicate_conflict"
         /// Far from the rest of the data by several outlier detectors.

@@ -11,18 +11,18 @@ public struct PoisonScanner: Sendable {
         public var folds: Int
         public var seed: UInt64
         public var neighbours: Int
-        /// The neighbour disagreement that, with a confident-learning issue, makes a label issue.
-        public var neighbourSupport: Double
-        /// The neighbour disagreement that flags a row alone when its self-confidence is below
-        /// ``doubtfulConfidence``.
-        public var neighbourStrong: Double
-        public var doubtfulConfidence: Double
+        /// The weight of the neighbours' (leave-one-out, smoothed) label frequencies in the
+        /// probabilities confident learning ranks; the rest is the cross-validated model's.
+        public var neighbourWeight: Double
+        /// The robust z-score that votes "outlier" with the Isolation Forest when the Mahalanobis
+        /// distance is not available (too many features or too few rows).
         public var robustZThreshold: Double
-        /// The χ² quantile beyond which the robust Mahalanobis distance votes "outlier".
+        /// The robust z-score beyond which one value alone makes a row an outlier (a typo, a glitch).
+        public var extremeZ: Double
+        /// The χ² quantile beyond which the normal-score Mahalanobis distance votes "outlier".
         public var mahalanobisQuantile: Double
+        /// The Isolation Forest score that votes "outlier"; a row is an outlier when both votes agree.
         public var isolationThreshold: Double
-        /// How many of the three outlier detectors must agree.
-        public var outlierVotes: Int
         /// The standardised distance, per √feature, at or below which rows are near duplicates.
         public var nearDuplicateDistance: Double
         public var maxFlaggedFraction: Double
@@ -36,10 +36,10 @@ public struct PoisonScanner: Sendable {
         public var imageShape: [Int]?
 
         public init(
-            model: ProbabilityModel = .logisticRegression(l2: 1e-3), folds: Int = 5, seed: UInt64 = 0, neighbours: Int = 10,
-            neighbourSupport: Double = 0.5, neighbourStrong: Double = 0.9, doubtfulConfidence: Double = 0.2,
-            robustZThreshold: Double = 8, mahalanobisQuantile: Double = 0.9999, isolationThreshold: Double = 0.62,
-            outlierVotes: Int = 2, nearDuplicateDistance: Double = 1e-3, maxFlaggedFraction: Double = 0.01,
+            model: ProbabilityModel = .logisticRegression(l2: ProbabilityModel.defaultL2), folds: Int = 5, seed: UInt64 = 0,
+            neighbours: Int = 10, neighbourWeight: Double = 0.5, robustZThreshold: Double = 8, extremeZ: Double = 100,
+            mahalanobisQuantile: Double = 0.9999, isolationThreshold: Double = 0.62, nearDuplicateDistance: Double = 1e-3,
+            maxFlaggedFraction: Double = 0.01,
             backdoor: BackdoorDetector.Configuration? = BackdoorDetector.Configuration(), representationModel: ProbabilityModel? = nil,
             imageShape: [Int]? = nil
         ) {
@@ -47,13 +47,11 @@ public struct PoisonScanner: Sendable {
             self.folds = folds
             self.seed = seed
             self.neighbours = neighbours
-            self.neighbourSupport = neighbourSupport
-            self.neighbourStrong = neighbourStrong
-            self.doubtfulConfidence = doubtfulConfidence
+            self.neighbourWeight = neighbourWeight
             self.robustZThreshold = robustZThreshold
+            self.extremeZ = extremeZ
             self.mahalanobisQuantile = mahalanobisQuantile
             self.isolationThreshold = isolationThreshold
-            self.outlierVotes = outlierVotes
             self.nearDuplicateDistance = nearDuplicateDistance
             self.maxFlaggedFraction = maxFlaggedFraction
             self.backdoor = backdoor
@@ -74,6 +72,24 @@ public struct PoisonScanner: Sendable {
         /// The spectral-signature score of each row (`nil` where the class was not tested).
         public var spectral: [Double?]
         public var reasons: [[PoisonScanReport.Reason]]
+
+        /// Every row's scores as CSV (a header row, then one line per data row), for calibrating
+        /// thresholds on one's own clean data.
+        public func csv(labels: [Int], classes: [String]) -> String {
+            var lines = ["row,label,predicted,self_confidence,knn_disagreement,confident_learning,robust_z,mahalanobis,isolation,spectral,reasons"]
+            for row in labels.indices {
+                let fields: [String] = [
+                    String(row), classes[labels[row]], classes[predicted[row]], String(format: "%.6g", selfConfidence[row]),
+                    String(format: "%.6g", neighbourDisagreement[row]), confidentLearning[row] ? "1" : "0", String(format: "%.6g", robustZ[row]),
+                    mahalanobis.map { String(format: "%.6g", $0[row]) } ?? "", String(format: "%.6g", isolation[row]),
+                    spectral[row].map { String(format: "%.6g", $0) } ?? "", reasons[row].map(\.rawValue).joined(separator: ";"),
+                ]
+                lines.append(fields.map { field in
+                    field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : field
+                }.joined(separator: ","))
+            }
+            return lines.joined(separator: "\n") + "\n"
+        }
     }
 
     /// Work done so far, for a progress bar.
@@ -102,19 +118,34 @@ public struct PoisonScanner: Sendable {
         let cv = try CrossValidatedProbabilities(table, model: c.model, folds: c.folds, seed: c.seed) { fold in
             progress(Progress(step: "cross-validation", done: fold, total: total))
         }
-        let learning = ConfidentLearning(labels: table.labels, probabilities: cv.probabilities, classes: table.classes.count)
         let k = Swift.min(c.neighbours, n - 1)
         let neighbours = try NearestNeighbors(points: table.standardized, rows: n, width: table.width, k: k)
         progress(Progress(step: "neighbours", done: c.folds + 1, total: total))
         let disagreement = (0..<n).map { row in
             Double(neighbours.neighbours(of: row).filter { table.labels[$0] != table.labels[row] }.count) / Double(k)
         }
+        // Confident learning ranks an ensemble: the cross-validated model's probabilities averaged
+        // with the neighbours' label frequencies (each row's own label excluded, smoothed). The two
+        // err differently (a linear boundary against local density), so together they find more
+        // flips with fewer false ones than either (docs/BENCHMARKS.md).
+        let classCount = table.classes.count
+        var ensemble = cv.probabilities
+        for row in 0..<n {
+            var frequencies = [Double](repeating: 0.1, count: classCount)
+            for other in neighbours.neighbours(of: row) { frequencies[table.labels[other]] += 1 }
+            let sum = Double(k) + 0.1 * Double(classCount)
+            for cls in 0..<classCount {
+                let model = Double(cv.probabilities[row * classCount + cls])
+                ensemble[row * classCount + cls] = Float((1 - c.neighbourWeight) * model + c.neighbourWeight * frequencies[cls] / sum)
+            }
+        }
+        let learning = ConfidentLearning(labels: table.labels, probabilities: ensemble, classes: classCount)
         let duplicates = DuplicateLabelConflicts(
             table: table, neighbours: neighbours, nearDistance: Float(c.nearDuplicateDistance * Double(table.width).squareRoot())
         ) { rows in
             // The class with the highest mean out-of-sample probability over the group.
             let k = table.classes.count
-            let means = (0..<k).map { c in rows.reduce(0.0) { $0 + Double(cv.probabilities[$1 * k + c]) } }
+            let means = (0..<k).map { c in rows.reduce(0.0) { $0 + Double(ensemble[$1 * k + c]) } }
             return means.firstIndex(of: means.max()!)
         }
 
@@ -123,7 +154,7 @@ public struct PoisonScanner: Sendable {
         var mahalanobisNote: String?
         var mahalanobis: RobustMahalanobis?
         if informative.count <= 512 {
-            mahalanobis = try? RobustMahalanobis(values: table.standardized, rows: n, width: table.width, columns: informative)
+            mahalanobis = try? RobustMahalanobis(values: table.raw, rows: n, width: table.width, columns: informative)
             if mahalanobis == nil { mahalanobisNote = "skipped: too few rows for \(informative.count) features" }
         } else {
             mahalanobisNote = "skipped: more than 512 features"
@@ -159,12 +190,7 @@ public struct PoisonScanner: Sendable {
         progress(Progress(step: "backdoors", done: c.folds + 3, total: total))
         var counts: [String: Int] = [:]
         for row in 0..<n {
-            let doubted = learning.selfConfidence[row] < c.doubtfulConfidence && learning.predicted[row] != table.labels[row]
-            if learning.isIssue[row] && disagreement[row] >= c.neighbourSupport {
-                reasons[row].append(.labelIssue)
-            } else if disagreement[row] >= c.neighbourStrong && doubted {
-                reasons[row].append(.neighbourDisagreement)
-            }
+            if learning.isIssue[row] { reasons[row].append(.labelIssue) }
             if duplicates.group[row] != nil { reasons[row].append(.duplicateConflict) }
             let zVote = robustZ.scores[row] > c.robustZThreshold
             let mVote = mahalanobis.map { $0.distances[row] > mahalanobisCut! } ?? false
@@ -172,13 +198,14 @@ public struct PoisonScanner: Sendable {
             if zVote { counts["robust_z", default: 0] += 1 }
             if mVote { counts["mahalanobis", default: 0] += 1 }
             if iVote { counts["isolation_forest", default: 0] += 1 }
-            // A value far beyond any plausible scale (a typo, a sensor glitch) is enough alone.
-            let votes = [zVote, mVote, iVote].filter { $0 }.count
-            if votes >= Swift.min(c.outlierVotes, mahalanobis == nil ? 2 : 3) || robustZ.scores[row] > 5 * c.robustZThreshold {
+            // The Isolation Forest and the Mahalanobis distance must agree (each alone fires on the
+            // tails of real, skewed or discrete tables); a value far beyond any plausible scale (a
+            // typo, a sensor glitch) is enough alone.
+            if (iVote && (mahalanobis == nil ? zVote : mVote)) || robustZ.scores[row] > c.extremeZ {
                 reasons[row].append(.outlier)
             }
             if learning.isIssue[row] { counts["confident_learning", default: 0] += 1 }
-            if disagreement[row] >= c.neighbourStrong { counts["knn", default: 0] += 1 }
+            if disagreement[row] >= 0.5 { counts["knn", default: 0] += 1 }
         }
 
         let names = table.classes.names
@@ -192,14 +219,17 @@ public struct PoisonScanner: Sendable {
         let detectors = [
             PoisonScanReport.Detector(
                 name: "confident_learning", flagged: counts["confident_learning", default: 0],
-                threshold: "per-class mean self-confidence, prune by noise rate", note: "\(c.folds)-fold \(c.model), accuracy \(String(format: "%.3f", cv.accuracy))"),
-            .init(name: "knn", flagged: counts["knn", default: 0], threshold: "≥ \(c.neighbourStrong) of \(k) neighbours disagree", note: nil),
+                threshold: "per-class mean self-confidence, prune by noise rate",
+                note: "\(c.folds)-fold \(c.model) (accuracy \(String(format: "%.3f", cv.accuracy))) averaged \(String(format: "%.2g", 1 - c.neighbourWeight))/\(String(format: "%.2g", c.neighbourWeight)) with \(k)-NN label frequencies"),
+            .init(name: "knn", flagged: counts["knn", default: 0], threshold: "most of \(k) neighbours disagree (informs confident learning)", note: nil),
             .init(name: "duplicates", flagged: duplicates.group.count, threshold: "exact, or distance ≤ \(c.nearDuplicateDistance)·√F", note: nil),
-            .init(name: "robust_z", flagged: counts["robust_z", default: 0], threshold: "max |z| > \(c.robustZThreshold)", note: nil),
+            .init(name: "robust_z", flagged: counts["robust_z", default: 0], threshold: "max |z| > \(c.robustZThreshold) (alone: > \(c.extremeZ))", note: nil),
             .init(
                 name: "mahalanobis", flagged: counts["mahalanobis", default: 0],
-                threshold: mahalanobisCut.map { String(format: "d² > %.1f (χ² %g)", $0, c.mahalanobisQuantile) } ?? "-", note: mahalanobisNote),
-            .init(name: "isolation_forest", flagged: counts["isolation_forest", default: 0], threshold: "score > \(c.isolationThreshold)", note: nil),
+                threshold: mahalanobisCut.map { String(format: "normal scores, d² > %.1f (χ² %g)", $0, c.mahalanobisQuantile) } ?? "-", note: mahalanobisNote),
+            .init(
+                name: "isolation_forest", flagged: counts["isolation_forest", default: 0],
+                threshold: "score > \(c.isolationThreshold); outlier when it and \(mahalanobis == nil ? "robust_z" : "mahalanobis") agree", note: nil),
         ] + backdoorDetectors
         let fraction = Double(suspicious.count) / Double(n)
         let report = PoisonScanReport(
