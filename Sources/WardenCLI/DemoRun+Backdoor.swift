@@ -33,11 +33,7 @@ extension DemoRun {
         guard let box = suspicious[0].trigger?.box, [box.top, box.left, box.bottom, box.right] == [6, 6, 7, 7] else {
             throw WardenError.internalError("the trigger was not localised to the 2×2 patch: \(String(describing: suspicious[0].trigger?.box))")
         }
-        try FileIO.writeAtomically(report.flaggedIndices.map { "\($0)\n" }.joined(), to: folder + "/flagged.txt")
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try FileIO.writeAtomically(Array(try encoder.encode(report)), to: folder + "/scan.json")
-        try FileIO.writeAtomically(PoisonScanHTML.render(report, scores: scores, table: table), to: folder + "/scan.html")
+        try writeScan(report, scores: scores, table: table, to: folder)
         artefacts.append(("backdoored dataset", data))
         artefacts.append(("backdoor scan (HTML)", folder + "/scan.html"))
         return "stamped a 2×2 trigger on \(stamped.count) of \(poisoned.rows) images relabelled '\(target)'; the scan named class '\(target)', caught \(hits) with \(caught.count - hits) extra, trigger box rows \(box.top)…\(box.bottom), columns \(box.left)…\(box.right)"

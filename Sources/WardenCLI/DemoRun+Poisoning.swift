@@ -24,13 +24,18 @@ extension DemoRun {
         guard !report.isClean, hits * 10 >= planted.count * 8 else {
             throw WardenError.internalError("the scan caught \(hits) of \(planted.count) planted rows")
         }
+        try writeScan(report, scores: scores, table: table, to: folder)
+        artefacts.append(("poisoned dataset", data))
+        artefacts.append(("poisoning scan (HTML)", folder + "/scan.html"))
+        return "planted \(flipped.poisoned.count) label flips and \(poisoned.poisoned.count) noise rows in \(poisoned.rows) rows; the scan flagged \(caught.count), \(hits) of them planted (verdict \(report.verdict))"
+    }
+
+    /// Writes a scan's flagged rows (`flagged.txt`), report (`scan.json`) and page (`scan.html`) into `folder`.
+    static func writeScan(_ report: PoisonScanReport, scores: PoisonScanner.Scores, table: FeatureTable, to folder: String) throws {
         try FileIO.writeAtomically(report.flaggedIndices.map { "\($0)\n" }.joined(), to: folder + "/flagged.txt")
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try FileIO.writeAtomically(Array(try encoder.encode(report)), to: folder + "/scan.json")
         try FileIO.writeAtomically(PoisonScanHTML.render(report, scores: scores, table: table), to: folder + "/scan.html")
-        artefacts.append(("poisoned dataset", data))
-        artefacts.append(("poisoning scan (HTML)", folder + "/scan.html"))
-        return "planted \(flipped.poisoned.count) label flips and \(poisoned.poisoned.count) noise rows in \(poisoned.rows) rows; the scan flagged \(caught.count), \(hits) of them planted (verdict \(report.verdict))"
     }
 }
