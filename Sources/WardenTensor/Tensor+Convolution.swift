@@ -74,6 +74,28 @@ struct Conv2DPlan {
         }
     }
 
+    /// Adds the patch-matrix gradient `col` (columns `i·spatial…` for image `i` of `images`) back into
+    /// those images of one group, `dx` pointing at the group's first channel of image `0`.
+    func fold(_ col: UnsafePointer<Float>, ldCol: Int, images: Range<Int>, into dx: UnsafeMutablePointer<Float>, offsets: [Int]) {
+        let padded = PaddedImage(geometry)
+        let direct = padded.isImage(geometry)
+        let scratch = direct ? nil : PackingBufferPool.take(geometry.channels * padded.plane)
+        defer { if let scratch { PackingBufferPool.give(scratch) } }
+        offsets.withUnsafeBufferPointer { offsets in
+            for i in images {
+                let image = dx + i * channels * inputPlane
+                let source = col + i * spatial
+                guard let scratch else {
+                    ConvolutionKernels.foldPadded(geometry, padded, col: source, ldCol: ldCol, offsets: offsets.baseAddress!, into: image)
+                    continue
+                }
+                scratch.pointer.update(repeating: 0, count: geometry.channels * padded.plane)
+                ConvolutionKernels.foldPadded(geometry, padded, col: source, ldCol: ldCol, offsets: offsets.baseAddress!, into: scratch.pointer)
+                ConvolutionKernels.unpadAdding(geometry, padded, channels: geometry.channels, padded: scratch.pointer, into: image)
+            }
+        }
+    }
+
     struct UnfoldJob: @unchecked Sendable {
         // @unchecked: pointers into buffers alive for the call; each worker writes its own columns.
         var x: UnsafePointer<Float>
@@ -83,11 +105,23 @@ struct Conv2DPlan {
 
 extension Tensor where Element == Float {
     /// 2-D convolution (ONNX `Conv`, cross-correlation): input `[N, C, H, W]`, weight
-    /// `[M, C/groups, kH, kW]`, optional bias `[M]`; output `[N, M, H', W']`. A GEMM of the weights
-    /// with the patch matrix, whose blocks are unfolded straight from the images into the packed
-    /// layout (no im2col buffer), several small images per multiplication.
+    /// `[M, C/groups, kH, kW]`, optional bias `[M]`; output `[N, M, H', W']`.
     /// - Throws: `.invalidInput` when the shapes or options do not fit.
     public func conv2d(weight: Tensor, bias: Tensor? = nil, options: Conv2DOptions = Conv2DOptions()) throws -> Tensor {
+        try conv2d(weight: weight, bias: bias, options: options, relu: false)
+    }
+
+    /// ``conv2d(weight:bias:options:)``, optionally followed by ReLU in the same pass (ONNX
+    /// `Conv` → `Relu`).
+    ///
+    /// Each image is one GEMM of the weights (packed once per call) with its patch matrix, which is
+    /// packed straight from a zero-padded copy of the image into the micro-kernel's layout (no
+    /// im2col buffer); the product lands in the output's `[M, H'·W']` block, seeded with the bias,
+    /// and ReLU runs on it while it is in cache. Images (or, for fewer images than threads, column
+    /// ranges of one image) are split over threads; every output element is computed the same way
+    /// whatever the split, so results do not depend on the thread count.
+    /// - Throws: `.invalidInput` when the shapes or options do not fit.
+    package func conv2d(weight: Tensor, bias: Tensor?, options: Conv2DOptions, relu: Bool) throws -> Tensor {
         let plan = try Conv2DPlan(input: shape, weight: weight.shape, options: options)
         if let bias, bias.shape != [plan.outputChannels] {
             throw WardenError.invalidInput("Conv2D bias \(bias.shape) must be [\(plan.outputChannels)]")
@@ -95,52 +129,14 @@ extension Tensor where Element == Float {
         let x = contiguous()
         let w = weight.contiguous()
         let b = bias?.contiguous()
-        let perGroup = plan.outputChannels / plan.groups
-        let spatial = plan.spatial
-        let (kernels, threads) = (TensorRuntime.kernels, TensorRuntime.threads)
+        let kernels = TensorRuntime.kernels
+        let threads = TensorRuntime.threads
         return try Tensor.build(shape: plan.outputShape) { out in
-            guard spatial > 0, plan.batch > 0, perGroup > 0 else { return }
-            let y = out.baseAddress!
-            // Images per multiplication, so the [perGroup, images·spatial] product stays near 2 M floats.
-            let chunk = Swift.max(1, Swift.min(plan.batch, (2 << 20) / Swift.max(1, perGroup * spatial)))
-            let product = UnsafeMutablePointer<Float>.allocate(capacity: chunk > 1 ? perGroup * chunk * spatial : 1)
-            defer { product.deallocate() }
-            let imageStride = plan.channels * plan.inputPlane
-            var first = 0
-            while first < plan.batch {
-                let count = Swift.min(chunk, plan.batch - first)
-                for g in 0..<plan.groups {
-                    let images = UncheckedPointer(UnsafePointer(x.pointer + first * imageStride))
-                    let geometry = plan.geometry
-                    let channelOffset = g * plan.geometry.channels * plan.inputPlane
-                    let packer: GEMM.BPacker = { depthStart, depth, columnStart, columns, nr, packed in
-                        ConvolutionKernels.packPatches(
-                            geometry, images: images.pointer, imageStride: imageStride, channelOffset: channelOffset,
-                            rowStart: depthStart, depth: depth, columnStart: columnStart, columns: columns, nr: nr, into: packed)
-                    }
-                    let direct = count == 1
-                    let target = direct ? y + (first * plan.outputChannels + g * perGroup) * spatial : product
-                    GEMM.multiply(
-                        m: perGroup, n: count * spatial, k: plan.patchSize, alpha: 1, a: w.pointer + g * perGroup * plan.patchSize,
-                        aRowStride: plan.patchSize, aColumnStride: 1, packB: packer, accumulate: false, c: target,
-                        ldc: count * spatial, kernels: kernels, threads: threads)
-                    if !direct {
-                        // product is [perGroup, count, spatial]; the output wants [count, M, spatial].
-                        for i in 0..<count {
-                            for m in 0..<perGroup {
-                                (y + ((first + i) * plan.outputChannels + g * perGroup + m) * spatial)
-                                    .update(from: product + (m * count + i) * spatial, count: spatial)
-                            }
-                        }
-                    }
-                }
-                first += count
-            }
-            if let b {
-                ReductionKernels.channelAffine(
-                    batch: plan.batch, channels: plan.outputChannels, inner: spatial, x: y, scale: [Float](repeating: 1, count: plan.outputChannels),
-                    shift: b.pointer, out: y)
-            }
+            guard plan.spatial > 0, plan.batch > 0, plan.outputChannels > 0 else { return }
+            let forward = Conv2DForward(plan: plan, kernels: kernels, weight: w.pointer)
+            defer { forward.release() }
+            forward.run(
+                x: x.pointer, bias: b.map { UnsafePointer($0.pointer) }, relu: relu, y: out.baseAddress!, threads: threads)
         }
     }
 
@@ -159,6 +155,7 @@ extension Tensor where Element == Float {
         let dx = wantInput ? try Tensor(zeros: shape) : nil
         let dw = wantWeight ? try Tensor(zeros: weight.shape) : nil
         guard spatial > 0, plan.batch > 0, perGroup > 0 else { return (dx, dw) }
+        let offsets = PaddedImage(plan.geometry).patchOffsets(plan.geometry)
         let col = UnsafeMutablePointer<Float>.allocate(capacity: plan.patchSize * chunk * spatial)
         let gathered = UnsafeMutablePointer<Float>.allocate(capacity: perGroup * chunk * spatial)
         defer {
@@ -190,9 +187,11 @@ extension Tensor where Element == Float {
                     GEMM.multiply(
                         m: plan.patchSize, n: width, k: perGroup, a: w.pointer + g * perGroup * plan.patchSize, aRowStride: 1,
                         aColumnStride: plan.patchSize, b: gathered, bRowStride: width, bColumnStride: 1, c: col, ldc: width)
-                    for i in 0..<count {
-                        let image = dx.pointer + ((first + i) * plan.channels + g * plan.geometry.channels) * plan.inputPlane
-                        ConvolutionKernels.col2im(plan.geometry, col: col + i * spatial, ldCol: width, dx: image)
+                    let images = UncheckedMutablePointer(dx.pointer + (first * plan.channels + g * plan.geometry.channels) * plan.inputPlane)
+                    let columns = UncheckedPointer(UnsafePointer(col))
+                    let threads = width * plan.patchSize < 1 << 16 ? 1 : TensorRuntime.threads
+                    Parallel.forEachRange(count: count, threads: threads) { range in
+                        plan.fold(columns.pointer, ldCol: width, images: range, into: images.pointer, offsets: offsets)
                     }
                 }
             }

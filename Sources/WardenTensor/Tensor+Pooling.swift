@@ -22,18 +22,37 @@ extension Tensor where Element == Float {
     /// Max pooling (ONNX `MaxPool`); padding never wins.
     /// - Throws: `.invalidInput` for a bad shape or options.
     public func maxPool2d(_ options: Pool2DOptions) throws -> Tensor {
-        try maxPool2dWithIndices(options).output
+        try maxPool2d(options, winners: false).output
     }
 
     /// Max pooling and, per output, the index in its plane of the input that won.
     package func maxPool2dWithIndices(_ options: Pool2DOptions) throws -> (output: Tensor, indices: [Int32]) {
+        let (output, indices) = try maxPool2d(options, winners: true)
+        return (output, indices ?? [])
+    }
+
+    /// Max pooling, split over threads by planes, with the winners' indices when asked for.
+    func maxPool2d(_ options: Pool2DOptions, winners: Bool) throws -> (output: Tensor, indices: [Int32]?) {
         let g = try poolGeometry(options)
         let x = contiguous()
+        let planes = shape[0] * shape[1]
+        let (inPlane, outPlane) = (g.height * g.width, g.outputHeight * g.outputWidth)
         let outShape = [shape[0], shape[1], g.outputHeight, g.outputWidth]
-        var indices = [Int32](repeating: -1, count: try Self.elementCount(of: outShape))
+        var indices = winners ? [Int32](repeating: -1, count: try Self.elementCount(of: outShape)) : nil
+        let threads = planes * outPlane * g.kernelHeight * g.kernelWidth < 1 << 17 ? 1 : TensorRuntime.threads
         let output = try Tensor.build(shape: outShape) { out in
-            indices.withUnsafeMutableBufferPointer { argmax in
-                ConvolutionKernels.maxPool(g, planes: shape[0] * shape[1], x: x.pointer, out: out.baseAddress!, argmax: argmax.baseAddress)
+            let target = UncheckedMutablePointer(out.baseAddress!), source = UncheckedPointer(UnsafePointer(x.pointer))
+            func run(_ argmax: UncheckedMutablePointer<Int32>?) {
+                Parallel.forEachRange(count: planes, threads: threads) { range in
+                    ConvolutionKernels.maxPool(
+                        g, planes: range.count, x: source.pointer + range.lowerBound * inPlane, out: target.pointer + range.lowerBound * outPlane,
+                        argmax: argmax.map { $0.pointer + range.lowerBound * outPlane })
+                }
+            }
+            if indices == nil {
+                run(nil)
+            } else {
+                indices!.withUnsafeMutableBufferPointer { run(UncheckedMutablePointer($0.baseAddress!)) }
             }
         }
         return (output, indices)

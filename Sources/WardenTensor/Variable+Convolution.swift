@@ -18,9 +18,20 @@ extension Variable {
         }
     }
 
+    /// ``conv2d(weight:bias:options:)`` followed by ReLU; in one pass when nothing needs a gradient.
+    /// - Throws: `.invalidInput` when the shapes or options do not fit.
+    package func conv2d(weight: Variable, bias: Variable?, options: Conv2DOptions, relu: Bool) throws -> Variable {
+        guard relu else { return try conv2d(weight: weight, bias: bias, options: options) }
+        if requiresGradient || weight.requiresGradient || bias?.requiresGradient == true {
+            return try conv2d(weight: weight, bias: bias, options: options).relu()
+        }
+        return Variable(try value.conv2d(weight: weight.value, bias: bias?.value, options: options, relu: true))
+    }
+
     /// See ``Tensor/maxPool2d(_:)``; the gradient goes to each window's winner.
     /// - Throws: `.invalidInput` for a bad shape or options.
     public func maxPool2d(_ options: Pool2DOptions) throws -> Variable {
+        if !requiresGradient { return Variable(try value.maxPool2d(options)) }
         let (output, indices) = try value.maxPool2dWithIndices(options)
         let x = value
         let planes = x.shape[0] * x.shape[1]

@@ -68,7 +68,8 @@ extension ONNXOperators {
         return Array(shape[2...])
     }
 
-    static func convolution(_ node: ONNXNode) throws -> ONNXKernel {
+    /// `Conv`, or `Conv` followed by `Relu` when `relu` (the session fuses such pairs for inference).
+    static func convolution(_ node: ONNXNode, relu: Bool = false) throws -> ONNXKernel {
         let window = try WindowAttributes(node)
         let groups = try node.int("group", default: 1)
         return .single { inputs in
@@ -85,7 +86,7 @@ extension ONNXOperators {
                 w = try w.unsqueezed(axes: [2])
             }
             let options = Conv2DOptions(strides: strides, pads: pads, dilations: dilations, groups: groups)
-            let y = try x.conv2d(weight: w, bias: bias, options: options)
+            let y = try x.conv2d(weight: w, bias: bias, options: options, relu: relu)
             return .float(oneDimensional ? try y.squeezed(axes: [2]) : y)
         }
     }

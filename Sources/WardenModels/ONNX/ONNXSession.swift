@@ -22,7 +22,12 @@ public final class ONNXSession: Sendable {
     }
 
     public let model: ONNXModel
+    /// Every node, in order (differentiation and intermediate values use these).
     let steps: [Step]
+    /// The same graph with `Conv` → `Relu` pairs fused into one step, for plain inference.
+    let inferenceSteps: [Step]
+    /// Every slot's value at the start of a run: the initialisers, converted once.
+    let initialValues: InitialValues
     let slotCount: Int
     let inputSlots: [(info: ONNXValueInfo, slot: Int)]
     let initializerSlots: [(name: String, slot: Int)]
@@ -49,15 +54,60 @@ public final class ONNXSession: Sendable {
                 outputs: node.outputs.map { $0.isEmpty ? nil : slot($0) }, frees: []))
         }
         outputSlots = model.outputs.map { ($0.name, slot($0.name)) }
-        // Free each value after its last reader, except the graph's outputs.
         let kept = Set(outputSlots.map(\.slot))
+        self.steps = Self.freeingAfterLastReader(steps, kept: kept)
+        inferenceSteps = Self.freeingAfterLastReader(try Self.fusingConvolutionActivations(steps, kept: kept), kept: kept)
+        slotCount = slots.count
+        var initial = [ONNXRuntimeValue?](repeating: nil, count: slots.count)
+        for (name, slot) in initializerSlots { initial[slot] = model.initializers[name].map { ONNXRuntimeValue($0) } }
+        initialValues = InitialValues(values: initial)
+    }
+
+    /// The initialisers as run-time values, made once per session.
+    struct InitialValues: @unchecked Sendable {
+        // @unchecked: leaf variables that need no gradient, never mutated; runs only read them.
+        let values: [ONNXRuntimeValue?]
+    }
+
+    /// Each step frees the values no later step reads, except the graph's outputs (`kept`).
+    static func freeingAfterLastReader(_ steps: [Step], kept: Set<Int>) -> [Step] {
+        var steps = steps
         var lastReader: [Int: Int] = [:]
         for (index, step) in steps.enumerated() {
+            steps[index].frees = []
             for case let input? in step.inputs { lastReader[input] = index }
         }
-        for (slot, index) in lastReader where !kept.contains(slot) { steps[index].frees.append(slot) }
-        self.steps = steps
-        slotCount = slots.count
+        for (slot, index) in lastReader.sorted(by: { $0.key < $1.key }) where !kept.contains(slot) { steps[index].frees.append(slot) }
+        return steps
+    }
+
+    /// Replaces each `Conv` whose only reader is a `Relu` (and whose output is not a graph output) by
+    /// one step computing both, so the activation runs while the convolution's output is in cache.
+    static func fusingConvolutionActivations(_ steps: [Step], kept: Set<Int>) throws -> [Step] {
+        var readers: [Int: [Int]] = [:]
+        for (index, step) in steps.enumerated() {
+            for case let input? in step.inputs { readers[input, default: []].append(index) }
+        }
+        var result: [Step] = []
+        var removed = Set<Int>()
+        for (index, step) in steps.enumerated() where !removed.contains(index) {
+            guard step.node.opType == "Conv", step.node.domain.isEmpty, step.outputs.count == 1, let output = step.outputs[0],
+                !kept.contains(output), let reader = readers[output], reader.count == 1
+            else {
+                result.append(step)
+                continue
+            }
+            let next = steps[reader[0]]
+            guard next.node.opType == "Relu", next.node.domain.isEmpty, next.outputs.count == 1 else {
+                result.append(step)
+                continue
+            }
+            removed.insert(reader[0])
+            result.append(Step(
+                node: step.node, kernel: try ONNXOperators.convolution(step.node, relu: true), inputs: step.inputs, outputs: next.outputs,
+                frees: []))
+        }
+        return result
     }
 
     /// Whether every node's operator is one Warden runs (without building a session).
@@ -179,7 +229,7 @@ public final class ONNXSession: Sendable {
 
     /// Runs every step, returning the slots (all of them when `keepAll`, else the outputs).
     func execute(feeds: [String: ONNXRuntimeValue], parameters: [String: Variable], keepAll: Bool) throws -> [ONNXRuntimeValue?] {
-        var values = [ONNXRuntimeValue?](repeating: nil, count: slotCount)
+        var values = initialValues.values
         for (info, slot) in inputSlots {
             guard let feed = feeds[info.name] else {
                 throw WardenError.invalidInput("'\(model.source)' needs the input '\(info.name)' (\(info.typeDescription))")
@@ -195,20 +245,18 @@ public final class ONNXSession: Sendable {
         for name in feeds.keys where !inputSlots.contains(where: { $0.info.name == name }) {
             throw WardenError.invalidInput("'\(model.source)' has no input named '\(name)' (inputs: \(inputSlots.map(\.info.name).joined(separator: ", ")))")
         }
-        for (name, slot) in initializerSlots {
+        for (name, slot) in initializerSlots where !parameters.isEmpty {
             if let parameter = parameters[name] {
                 guard let initial = model.initializers[name], initial.elementType == .float, initial.shape == parameter.shape else {
                     throw WardenError.invalidInput("'\(name)' is not a float initialiser of shape \(parameter.shape) in '\(model.source)'")
                 }
                 values[slot] = .float(parameter)
-            } else if let value = model.initializers[name] {
-                values[slot] = ONNXRuntimeValue(value)
             }
         }
         for name in parameters.keys where model.initializers[name] == nil {
             throw WardenError.invalidInput("'\(model.source)' has no initialiser named '\(name)'")
         }
-        for step in steps {
+        for step in keepAll ? steps : inferenceSteps {
             let inputs = step.inputs.map { slot in slot.flatMap { values[$0] } }
             let produced: [ONNXRuntimeValue]
             do {
