@@ -59,6 +59,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "What to do with a client flagged for model extraction: alert, throttle, block or revoke (default: alert).")
     var extractionAction: String?
     @Flag(help: "Turn model-extraction detection off.") var noExtractionDetection = false
+    @Option(help: "Adversarial/OOD detection and what to do with a flagged query: log, review or reject (default: off).")
+    var adversarialPolicy: String?
+    @Option(name: .customLong("reference"), help: "Reference (training) data of a model for the OOD thresholds: NAME=DATA.csv (repeatable).")
+    var references: [String] = []
+    @Option(help: "The label column of --reference files (default: label).") var referenceLabel: String = "label"
 
     /// warden.yaml (when given) with the flags on top.
     func configuration() throws -> ServerConfiguration {
@@ -109,7 +114,7 @@ struct ServeCommand: AsyncParsableCommand {
 
 extension ServeCommand {
     /// `--model`, `--rate-limit`, `--burst`, `--daily-budget`, `--max-batch`, `--allow-unverified`, `--alerts`,
-    /// `--extraction-action`, `--no-extraction-detection`.
+    /// `--extraction-action`, `--no-extraction-detection`, `--adversarial-policy`, `--reference`.
     func applyInferenceFlags(to inference: inout InferenceConfiguration) throws {
         for entry in models {
             let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
@@ -140,6 +145,20 @@ extension ServeCommand {
             policy.action = action
             inference.extraction = policy
         }
+        if let adversarialPolicy {
+            guard let action = AdversarialDetector.Action(rawValue: adversarialPolicy) else {
+                throw ValidationError("--adversarial-policy takes log, review or reject, got '\(adversarialPolicy)'")
+            }
+            var policy = inference.adversarial ?? AdversarialDetector.Policy()
+            policy.action = action
+            inference.adversarial = policy
+        }
+        for entry in references {
+            let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { throw ValidationError("--reference takes NAME=DATA.csv, got '\(entry)'") }
+            inference.references[parts[0]] = .init(data: parts[1], label: referenceLabel)
+        }
+        if !references.isEmpty, inference.adversarial == nil { inference.adversarial = AdversarialDetector.Policy() }
     }
 
     /// Names `--model` accepts: what a URL path segment carries without escaping.

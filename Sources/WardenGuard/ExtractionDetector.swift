@@ -266,7 +266,7 @@ public final class ExtractionDetector: Sendable {
 
     /// `scores` as probabilities: unchanged when they already are (non-negative, summing to 1),
     /// else softmax.
-    static func probabilities(_ scores: [Float]) -> [Double] {
+    package static func probabilities(_ scores: [Float]) -> [Double] {
         let values = scores.map { Double($0) }
         guard !values.isEmpty, values.allSatisfy(\.isFinite) else { return values.map { _ in 0 } }
         let sum = values.reduce(0, +)

@@ -84,7 +84,7 @@ public struct RobustMahalanobis: Sendable {
     }
 
     /// The lower Cholesky factor of a symmetric positive-definite matrix.
-    static func cholesky(_ m: [Double], _ p: Int) throws -> [Double] {
+    package static func cholesky(_ m: [Double], _ p: Int) throws -> [Double] {
         var l = [Double](repeating: 0, count: p * p)
         for i in 0..<p {
             for j in 0...i {

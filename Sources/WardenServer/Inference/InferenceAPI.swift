@@ -17,6 +17,8 @@ struct InferenceAPI: Sendable {
     let metrics: InferenceMetrics
     let extraction: ExtractionDetector?
     let alerts: AlertSink
+    let adversarial: AdversarialGuard?
+    let reviews: ReviewQueue
 
     var configuration: InferenceConfiguration { server.configuration.inference }
 
@@ -27,6 +29,8 @@ struct InferenceAPI: Sendable {
         metrics = InferenceMetrics()
         extraction = server.configuration.inference.extraction.map { ExtractionDetector(policy: $0, clock: server.registry.clock) }
         alerts = AlertSink(path: server.configuration.inference.alertsFile, clock: server.registry.clock)
+        adversarial = server.configuration.inference.adversarial.map { AdversarialGuard(policy: $0, references: server.configuration.inference.references) }
+        reviews = ReviewQueue()
     }
 
     func add(to router: Router<WardenRequestContext>) {
@@ -44,6 +48,8 @@ struct InferenceAPI: Sendable {
             let ready = self.repository.filesReady
             return JSONResponse.make(["ready": .bool(ready)], status: ready ? .ok : .badRequest)
         }
+        v2.get("/guard/reviews") { request, context in try await self.listReviews(request, context) }
+        v2.post("/guard/reviews/:id/resolve") { request, context in try await self.resolveReview(request, context) }
         for prefix in ["/models/:name", "/models/:name/versions/:version"] {
             v2.get(RouterPath(prefix)) { _, context in try await self.metadata(context) }
             v2.get(RouterPath(prefix + "/ready")) { _, context in
@@ -123,6 +129,7 @@ struct InferenceAPI: Sendable {
         let outputs = try model.predict(inputs, outputs: parsed.outputs)
         metrics.count(rows: rows, model: model.name)
         if let extraction { try await watch(extraction, inputs: inputs, outputs: outputs, rows: rows, model: model, request, context) }
+        if let adversarial { try await screen(adversarial, inputs: inputs, outputs: outputs, rows: rows, model: model, context) }
         if configuration.auditPredictions {
             try await server.registry.store.appendAudit(
                 AuditDraft(

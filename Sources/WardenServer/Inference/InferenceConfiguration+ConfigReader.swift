@@ -20,12 +20,15 @@ extension InferenceConfiguration {
     ///   `revoke`; `alert`), `delta` (0.9), `min_samples` (100), `window` (1000), `max_stored` (1000),
     ///   `max_clients` (256), `low_margin` (0.1), `max_low_margin_share` (0.5), `max_volume` (rows,
     ///   none), `volume_seconds` (3600), `flag_seconds` (3600), `throttle_seconds` (10)
+    /// - `adversarial` (map; off when absent): `action` (`log`, `review`, `reject`; `log`),
+    ///   `quantile` (0.995), `squeeze_bits` (4, 0 = off), `median_window` (2, 0 = off),
+    ///   `min_confidence` (0.5, 0 = off), `references` (map model name → `{data: CSV, label: COL}`)
     ///
     /// - Throws: `WardenError` (`invalidInput`) naming the file and key.
     mutating func read(_ section: ServerConfiguration.Section) throws {
         try section.only([
             "models", "alias", "require_verified", "scan_below", "anonymous", "max_body_bytes", "max_batch", "max_elements", "max_rank",
-            "rate_limit", "burst", "daily_budget", "range_policy", "audit_predictions", "alerts", "extraction",
+            "rate_limit", "burst", "daily_budget", "range_policy", "audit_predictions", "alerts", "extraction", "adversarial",
         ])
         if let models = try section.section("models") {
             for (name, _) in models.members {
@@ -57,11 +60,38 @@ extension InferenceConfiguration {
         }
         auditPredictions = try section.bool("audit_predictions") ?? auditPredictions
         alertsFile = try section.string("alerts") ?? alertsFile
+        if let section = try section.section("adversarial") { try readAdversarial(section) }
         if section.value["extraction"] == .bool(false) {
             extraction = nil
         } else if let detector = try section.section("extraction") {
             extraction = try Self.extraction(detector, base: extraction ?? ExtractionDetector.Policy())
         }
+    }
+
+    mutating func readAdversarial(_ section: ServerConfiguration.Section) throws {
+        try section.only(["action", "quantile", "squeeze_bits", "median_window", "min_confidence", "references"])
+        var policy = adversarial ?? AdversarialDetector.Policy()
+        if let action = try section.string("action") {
+            guard let parsed = AdversarialDetector.Action(rawValue: action) else {
+                throw WardenError.invalidInput("\(section.source): '\(section.key("action"))' is '\(action)'; use log, review or reject")
+            }
+            policy.action = parsed
+        }
+        policy.quantile = try section.double("quantile", in: 0.5...1) ?? policy.quantile
+        if let bits = try section.int("squeeze_bits", in: 0...16) { policy.squeezeBits = bits == 0 ? nil : bits }
+        if let window = try section.int("median_window", in: 0...8) { policy.medianWindow = window < 2 ? nil : window }
+        if let confidence = try section.double("min_confidence", in: 0...1) { policy.minConfidence = confidence == 0 ? nil : confidence }
+        if let references = try section.section("references") {
+            for (name, _) in references.members {
+                guard let entry = try references.section(name) else { continue }
+                try entry.only(["data", "label"])
+                guard let data = try entry.string("data") else {
+                    throw WardenError.invalidInput("\(section.source): '\(entry.key("data"))' is missing (a labelled CSV file)")
+                }
+                self.references[name] = Reference(data: data, label: try entry.string("label") ?? "label")
+            }
+        }
+        adversarial = policy
     }
 
     static func extraction(_ section: ServerConfiguration.Section, base: ExtractionDetector.Policy) throws -> ExtractionDetector.Policy {

@@ -29,6 +29,21 @@ public struct InferenceConfiguration: Sendable, Equatable {
     public var extraction: ExtractionDetector.Policy? = ExtractionDetector.Policy()
     /// JSONL file the alerts are appended to (`--alerts`); nil: alerts go to the audit log and metrics only.
     public var alertsFile: String?
+    /// Adversarial/OOD detection (Mahalanobis, feature squeezing, low confidence) and its policy
+    /// (log, review, reject); nil turns it off (the default).
+    public var adversarial: AdversarialDetector.Policy?
+    /// Reference (training) data per served model name, for the Mahalanobis and squeezing thresholds.
+    public var references: [String: Reference] = [:]
+
+    /// A labelled CSV table of a model's training distribution.
+    public struct Reference: Sendable, Equatable {
+        public var data: String
+        public var label: String
+        public init(data: String, label: String = "label") {
+            self.data = data
+            self.label = label
+        }
+    }
 
     public init() {}
 }

@@ -4,7 +4,7 @@ import Synchronization
 /// The gateway's Prometheus metrics, exposed at `GET /metrics` in the text format (version 0.0.4):
 /// `guard_requests_total{model,code}`, `guard_request_duration_seconds{model}`
 /// (histogram), `guard_rejections_total{reason}`, `guard_predicted_rows_total{model}`,
-/// `guard_extraction_alerts_total{detector}`.
+/// `guard_extraction_alerts_total{detector}`, `guard_adversarial_detections_total{detector}`.
 /// Labels are bounded: `model` is a served model's name (requests for unknown models count under
 /// `model=""`), `reason` one of the fixed refusal reasons; never a client or request id.
 final class InferenceMetrics: Sendable {
@@ -23,6 +23,7 @@ final class InferenceMetrics: Sendable {
         var rejections: [String: Int] = [:]
         var rows: [String: Int] = [:]
         var detections: [String: Int] = [:]
+        var adversarial: [String: Int] = [:]
     }
 
     private let state = Mutex(State())
@@ -45,6 +46,9 @@ final class InferenceMetrics: Sendable {
 
     /// Counts a detector's flag (`prada`, `low_margin`, `volume`).
     func countDetection(_ detector: String) { state.withLock { $0.detections[detector, default: 0] += 1 } }
+
+    /// Counts a flagged query by rule (`mahalanobis`, `squeezing`, `low_confidence`).
+    func countAdversarial(_ detector: String) { state.withLock { $0.adversarial[detector, default: 0] += 1 } }
 
     /// The exposition text.
     func text() -> String {
@@ -85,6 +89,11 @@ final class InferenceMetrics: Sendable {
         out += "# TYPE guard_extraction_alerts_total counter\n"
         for (detector, count) in snapshot.detections.sorted(by: { $0.key < $1.key }) {
             out += "guard_extraction_alerts_total{detector=\"\(Self.escape(detector))\"} \(count)\n"
+        }
+        out += "# HELP guard_adversarial_detections_total Queries flagged as adversarial or out of distribution, by detector.\n"
+        out += "# TYPE guard_adversarial_detections_total counter\n"
+        for (detector, count) in snapshot.adversarial.sorted(by: { $0.key < $1.key }) {
+            out += "guard_adversarial_detections_total{detector=\"\(Self.escape(detector))\"} \(count)\n"
         }
         return out
     }

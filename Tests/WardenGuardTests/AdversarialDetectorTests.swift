@@ -1,0 +1,82 @@
+import Foundation
+import Testing
+import WardenTesting
+
+@testable import WardenGuard
+
+/// Mahalanobis scores calibrated on reference rows, the squeezers (bit depth, median filter) with
+/// known answers, and the rules of one assessment.
+struct AdversarialDetectorTests {
+    static let width = 16
+    static let centres: [[Float]] = [(0..<width).map { Float($0 % 4) }, (0..<width).map { Float(3 - $0 % 4) }]
+
+    static func reference(_ count: Int, seed: UInt64) -> (features: [Float], classes: [Int]) {
+        var random = SeededGenerator(seed: seed)
+        var features: [Float] = [], classes: [Int] = []
+        for i in 0..<count {
+            let c = i % 2
+            features += centres[c].map { min(3, max(0, $0 + Float.random(in: -0.6...0.6, using: &random))) }
+            classes.append(c)
+        }
+        return (features, classes)
+    }
+
+    /// Logits of a nearest-centre classifier.
+    static func predict(_ rows: [Float], _ count: Int) -> [[Float]] {
+        (0..<count).map { r in
+            let x = Array(rows[(r * width)..<((r + 1) * width)])
+            return centres.map { c in -zip(c, x).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } }
+        }
+    }
+
+    @Test func mahalanobisFlagsFarRowsAndFewReferenceRows() throws {
+        let (features, classes) = Self.reference(400, seed: 1)
+        let scorer = try MahalanobisScorer(features: features, width: Self.width, classes: classes, quantile: 0.99)
+        let fresh = Self.reference(400, seed: 2)
+        let flagged = (0..<400).filter { scorer.score(Array(fresh.features[($0 * Self.width)..<(($0 + 1) * Self.width)])) > scorer.threshold }.count
+        #expect(flagged <= 16, "\(flagged) of 400 benign rows over the 99 % threshold")
+        // A row between the classes, off the manifold, and a shifted one.
+        #expect(scorer.score([Float](repeating: 1.5, count: Self.width)) > scorer.threshold)
+        #expect(scorer.score(Self.centres[0].map { $0 + 2 }) > scorer.threshold)
+        #expect(scorer.score(Self.centres[1]) < scorer.threshold)
+        #expect(scorer.score([1, 2]) == .infinity)
+        #expect(scorer.score([Float](repeating: .nan, count: Self.width)) == .infinity)
+        #expect(throws: (any Error).self) { try MahalanobisScorer(features: [1, 2], width: 2, classes: [0]) }
+        #expect(throws: (any Error).self) { try MahalanobisScorer(features: [1, .nan, 3, 4], width: 2, classes: [0, 1]) }
+        // Constant features (blank pixels) keep the covariance invertible.
+        _ = try MahalanobisScorer(features: [0, 1, 0, 2, 0, 3], width: 2, classes: [0, 0, 1])
+    }
+
+    @Test func squeezersHaveKnownAnswers() throws {
+        let (features, classes) = Self.reference(200, seed: 3)
+        var policy = AdversarialDetector.Policy()
+        policy.squeezeBits = 1
+        let detector = try AdversarialDetector(policy: policy, features: features, width: Self.width, classes: classes, predict: Self.predict)
+        #expect(detector.range == 0...3)
+        #expect(detector.variantCount == 2)
+        let row: [Float] = [0, 0.5, 1.4, 1.6, 3, 2.9, 0, 0, 0, 0, 0, 0, 0, 3, 3, 3]
+        let squeezed = detector.squeezed(row)
+        // One bit over 0…3: values go to 0 or 3.
+        #expect(squeezed[0] == [0, 0, 0, 3, 3, 3, 0, 0, 0, 0, 0, 0, 0, 3, 3, 3])
+        // 2×2 median anchored at each pixel (upper median of 4; clipped windows at the edges).
+        let image: [Float] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]
+        #expect(Squeezer.median(image, side: 4, window: 2) == [5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 14, 15, 16, 16])
+        #expect(detector.squeezeThreshold != nil)
+    }
+
+    @Test func assessmentNamesTheRules() throws {
+        let (features, classes) = Self.reference(400, seed: 4)
+        let detector = try AdversarialDetector(policy: .init(), features: features, width: Self.width, classes: classes, predict: Self.predict)
+        func assess(_ x: [Float]) -> AdversarialDetector.Assessment {
+            let scores = Self.predict(x, 1)[0]
+            return detector.assess(features: x, scores: scores, squeezedScores: detector.squeezed(x).map { Self.predict($0, 1)[0] })
+        }
+        #expect(!assess(Self.centres[0]).flagged)
+        #expect(assess(Self.centres[0].map { $0 + 3 }).reasons.contains("mahalanobis"))
+        // Halfway between the two centres: a coin toss for the model.
+        let tie = zip(Self.centres[0], Self.centres[1]).map { ($0 + $1) / 2 }
+        #expect(detector.assess(features: tie, scores: [0.3, 0.3, 0.4], squeezedScores: []).reasons.contains("low_confidence"))
+        #expect(AdversarialDetector.assessConfidence(scores: [5, 0], minConfidence: 0.5).reasons.isEmpty)
+        #expect(AdversarialDetector.assessConfidence(scores: [0.2, 0.3, 0.5 - 1e-3, 0.001], minConfidence: 0.5).reasons == ["low_confidence"])
+    }
+}
