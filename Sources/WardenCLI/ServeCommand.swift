@@ -64,6 +64,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("reference"), help: "Reference (training) data of a model for the OOD thresholds: NAME=DATA.csv (repeatable).")
     var references: [String] = []
     @Option(help: "The label column of --reference files (default: label).") var referenceLabel: String = "label"
+    @Option(help: "Inference requests served at once; 503 beyond (default: 64).") var maxConcurrent: Int?
+    @Option(name: .customLong("harden"), help: "Output hardening of a model: NAME=SPEC, SPEC top-k=K, round=D, label, noise=SIGMA, comma-joined (repeatable).")
+    var hardening: [String] = []
 
     /// warden.yaml (when given) with the flags on top.
     func configuration() throws -> ServerConfiguration {
@@ -114,7 +117,7 @@ struct ServeCommand: AsyncParsableCommand {
 
 extension ServeCommand {
     /// `--model`, `--rate-limit`, `--burst`, `--daily-budget`, `--max-batch`, `--allow-unverified`, `--alerts`,
-    /// `--extraction-action`, `--no-extraction-detection`, `--adversarial-policy`, `--reference`.
+    /// `--extraction-action`, `--no-extraction-detection`, `--adversarial-policy`, `--reference`, `--harden`.
     func applyInferenceFlags(to inference: inout InferenceConfiguration) throws {
         for entry in models {
             let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
@@ -133,6 +136,7 @@ extension ServeCommand {
         if let burst = try positive(burst, "burst") { inference.rate.burst = burst }
         if let budget = try positive(dailyBudget, "daily-budget") { inference.rate.dailyBudget = budget }
         if let batch = try positive(maxBatch, "max-batch") { inference.limits.maxBatch = batch }
+        if let concurrent = try positive(maxConcurrent, "max-concurrent") { inference.maxConcurrent = concurrent }
         if allowUnverified { inference.requireVerified = false }
         if let alerts { inference.alertsFile = alerts }
         if noExtractionDetection {
@@ -159,6 +163,15 @@ extension ServeCommand {
             inference.references[parts[0]] = .init(data: parts[1], label: referenceLabel)
         }
         if !references.isEmpty, inference.adversarial == nil { inference.adversarial = AdversarialDetector.Policy() }
+        for entry in hardening {
+            let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty else { throw ValidationError("--harden takes NAME=SPEC (such as digits=top-k=3,round=2), got '\(entry)'") }
+            do {
+                inference.hardening[parts[0]] = try OutputHardening(spec: parts[1])
+            } catch let error as WardenError {
+                throw ValidationError("--harden \(parts[0]): \(error.message)")
+            }
+        }
     }
 
     /// Names `--model` accepts: what a URL path segment carries without escaping.

@@ -34,6 +34,7 @@ public struct Warden: AsyncParsableCommand {
             TrainCommand.self,
             PredictCommand.self,
             EvalCommand.self,
+            HardenCommand.self,
             AttackCommand.self,
             CertifyCommand.self,
             RobustnessCommand.self,

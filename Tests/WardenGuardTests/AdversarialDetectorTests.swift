@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WardenCore
 import WardenTesting
 
 @testable import WardenGuard
@@ -78,5 +79,33 @@ struct AdversarialDetectorTests {
         #expect(detector.assess(features: tie, scores: [0.3, 0.3, 0.4], squeezedScores: []).reasons.contains("low_confidence"))
         #expect(AdversarialDetector.assessConfidence(scores: [5, 0], minConfidence: 0.5).reasons.isEmpty)
         #expect(AdversarialDetector.assessConfidence(scores: [0.2, 0.3, 0.5 - 1e-3, 0.001], minConfidence: 0.5).reasons == ["low_confidence"])
+    }
+}
+
+/// Output hardening specs and their effect on one row.
+struct OutputHardeningTests {
+    @Test func specsParseAndPrint() throws {
+        #expect(try OutputHardening(spec: "top-k=3,round=2").description == "top-k=3,round=2")
+        #expect(try OutputHardening(spec: "none").isActive == false)
+        #expect(try OutputHardening(spec: "label").labelOnly)
+        #expect(try OutputHardening(spec: "noise=0.05").noise == 0.05)
+        for bad in ["top-k=0", "round=9", "noise=-1", "labels", "top-k", "label=1", "top-k=x"] {
+            #expect(throws: WardenError.self, "\(bad)") { try OutputHardening(spec: bad) }
+        }
+    }
+
+    @Test func applyKeepsTopOneAndReducesInformation() throws {
+        var random = SeededGenerator(seed: 1)
+        let logits: [Float] = [2, 0.5, 1, -1]
+        let p = ExtractionDetector.probabilities(logits)
+        let topTwo = try OutputHardening(spec: "top-k=2,round=2").apply(logits, using: &random)
+        #expect(topTwo == [Float((p[0] * 100).rounded() / 100), 0, Float((p[2] * 100).rounded() / 100), 0])
+        #expect(try OutputHardening(spec: "label").apply(logits, using: &random) == [1, 0, 0, 0])
+        #expect(try OutputHardening(spec: "none").apply(logits, using: &random) == logits)
+        for _ in 0..<200 {
+            let noisy = try OutputHardening(spec: "noise=0.5").apply(logits, using: &random)
+            #expect(noisy.indices.max { noisy[$0] < noisy[$1] } == 0)
+            #expect(abs(noisy.reduce(0, +) - 1) < 1e-5 && noisy.allSatisfy { $0 >= 0 })
+        }
     }
 }

@@ -129,6 +129,9 @@ struct AuthorizationMatrixTests {
         .init(method: .get, path: "/v2/models/fraud/versions/1/ready", allowed: inferers),
         .init(method: .post, path: "/v2/models/fraud/infer", body: #"{"inputs":[{"name":"x","shape":[1],"datatype":"FP32","data":[1]}]}"#, allowed: inferers),
         .init(method: .post, path: "/v2/models/fraud/versions/1/infer", body: #"{"inputs":[{"name":"x","shape":[1],"datatype":"FP32","data":[1]}]}"#, allowed: inferers),
+        // The adversarial review queue: administrators and reviewers (an unknown item is a 404).
+        .init(method: .get, path: "/v2/guard/reviews", allowed: [.reviewer]),
+        .init(method: .post, path: "/v2/guard/reviews/r1/resolve", body: #"{"verdict":"benign"}"#, allowed: [.reviewer]),
     ]
 
     /// The test's clock, moved by hand.

@@ -104,6 +104,44 @@ struct InferenceGuardTests {
         #expect(lines.first?["type"]?.stringValue == "rate_limit" && lines.first?["details"]?["reason"]?.stringValue == "rate_limited")
     }
 
+    @Test func outputHardeningAppliesPerModel() async throws {
+        for (spec, expected) in [("label", [1.0, 0.0]), ("round=3", [0.999, 0.001])] {
+            let s = try await API.setup { $0.hardening = ["lin": try! OutputHardening(spec: spec)] }
+            defer { s.folder.remove() }
+            try await Application(router: s.server.router()).test(.router) { client in
+                let reply = try await API.send(client, .post, "/v2/models/lin/infer", token: s.client, API.oneRow)
+                let data = try API.json(reply.body)["outputs"]?.arrayValue?.first?["data"]?.arrayValue?.compactMap(\.doubleValue)
+                #expect(data == expected, "\(spec): \(reply.body)")
+            }
+        }
+        #expect(throws: WardenError.self) { try ServerConfiguration(yaml: "inference: {hardening: {lin: top-k=0}}", source: "w") }
+        #expect(try ServerConfiguration(yaml: "inference: {hardening: {lin: 'top-k=2,round=1'}}", source: "w").inference.hardening["lin"]?.topK == 2)
+    }
+
+    @Test func timeoutsAndTheConcurrencyCapAnswer503() async throws {
+        await #expect(throws: InferenceError.self) {
+            try await InferenceAPI.within(seconds: 0.05) {
+                try await Task.sleep(for: .seconds(30))
+                return 1
+            }
+        }
+        do {
+            _ = try await InferenceAPI.within(seconds: 0.05) {
+                try await Task.sleep(for: .seconds(30))
+                return 1
+            }
+        } catch let error as InferenceError {
+            #expect(error.status == .serviceUnavailable && error.reason == "timeout" && error.retryAfter == 1)
+        }
+        #expect(try await InferenceAPI.within(seconds: 5) { 7 } == 7)
+        let limiter = ConcurrencyLimiter(limit: 2)
+        #expect(limiter.enter() && limiter.enter() && !limiter.enter())
+        limiter.leave()
+        #expect(limiter.enter() && limiter.current == 2)
+        let c = try ServerConfiguration(yaml: "inference: {max_concurrent: 3, request_timeout: 1.5}", source: "w")
+        #expect(c.inference.maxConcurrent == 3 && c.inference.requestTimeout == 1.5)
+    }
+
     @Test func configurationReadsExtractionAndAlerts() throws {
         let c = try ServerConfiguration(
             yaml: "inference: {alerts: /tmp/a.jsonl, extraction: {action: throttle, delta: 0.85, min_samples: 50, max_volume: 1000, throttle_seconds: 2.5}}",

@@ -19,6 +19,7 @@ struct InferenceAPI: Sendable {
     let alerts: AlertSink
     let adversarial: AdversarialGuard?
     let reviews: ReviewQueue
+    let concurrency: ConcurrencyLimiter
 
     var configuration: InferenceConfiguration { server.configuration.inference }
 
@@ -31,6 +32,7 @@ struct InferenceAPI: Sendable {
         alerts = AlertSink(path: server.configuration.inference.alertsFile, clock: server.registry.clock)
         adversarial = server.configuration.inference.adversarial.map { AdversarialGuard(policy: $0, references: server.configuration.inference.references) }
         reviews = ReviewQueue()
+        concurrency = ConcurrencyLimiter(limit: server.configuration.inference.maxConcurrent)
     }
 
     func add(to router: Router<WardenRequestContext>) {
@@ -85,6 +87,13 @@ struct InferenceAPI: Sendable {
 
     func infer(_ request: Request, _ context: WardenRequestContext) async throws -> Response {
         let model = try await model(context)
+        guard concurrency.enter() else {
+            emit("overload", context, model: model.name, details: ["limit": .int(Int64(concurrency.limit))])
+            throw InferenceError(
+                .serviceUnavailable, "the gateway is at its limit of \(concurrency.limit) concurrent inference requests; retry shortly", reason: "overloaded",
+                retryAfter: 1)
+        }
+        defer { concurrency.leave() }
         let client = context.principal?.id ?? "anonymous"
         do {
             try extraction?.admit(client)
@@ -98,8 +107,11 @@ struct InferenceAPI: Sendable {
         }
         let limit = configuration.maxBodyBytes
         let buffer: ByteBuffer
+        let timeout = configuration.requestTimeout
         do {
-            buffer = try await request.body.collect(upTo: limit)
+            buffer = try await Self.within(seconds: timeout) { try await request.body.collect(upTo: limit) }
+        } catch let error as InferenceError {
+            throw error
         } catch {
             throw InferenceError(.contentTooLarge, "inference requests are limited to \(limit) bytes", reason: "too_large")
         }
@@ -126,10 +138,11 @@ struct InferenceAPI: Sendable {
             alert(refusal: error, context, model: model.name)
             throw error
         }
-        let outputs = try model.predict(inputs, outputs: parsed.outputs)
+        let raw = try model.predict(inputs, outputs: parsed.outputs)
         metrics.count(rows: rows, model: model.name)
-        if let extraction { try await watch(extraction, inputs: inputs, outputs: outputs, rows: rows, model: model, request, context) }
-        if let adversarial { try await screen(adversarial, inputs: inputs, outputs: outputs, rows: rows, model: model, context) }
+        if let extraction { try await watch(extraction, inputs: inputs, outputs: raw, rows: rows, model: model, request, context) }
+        if let adversarial { try await screen(adversarial, inputs: inputs, outputs: raw, rows: rows, model: model, context) }
+        let outputs = hardened(raw, rows: rows, model: model.name)
         if configuration.auditPredictions {
             try await server.registry.store.appendAudit(
                 AuditDraft(
@@ -140,6 +153,23 @@ struct InferenceAPI: Sendable {
         if let id = parsed.id { response.append(("id", .string(id))) }
         response.append(("outputs", .array(outputs.map(Self.json))))
         return JSONResponse.make(.object(response))
+    }
+
+    /// `body`'s result, or 503 when it takes longer than `seconds` (a client sending its body slowly).
+    static func within<T: Sendable>(seconds: Double, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: .milliseconds(Int64(seconds * 1000)))
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let value = first else {
+                throw InferenceError(
+                    .serviceUnavailable, "the request body did not arrive within \(InferenceMetrics.number(seconds)) s", reason: "timeout", retryAfter: 1)
+            }
+            return value
+        }
     }
 
     /// Rows of a request: the first dimension of the first batched input (1 without a batch dimension).

@@ -15,11 +15,14 @@ extension InferenceConfiguration {
     ///   `daily_budget` (rows per principal and UTC day, none)
     /// - `range_policy` (`reject`, `clip` or `ignore`; `reject`)
     /// - `audit_predictions` (bool, true)
+    /// - `max_concurrent` (int, 64): inference requests at once, 503 beyond; `request_timeout`
+    ///   (seconds, 30): time to receive a request body, 503 after
     /// - `alerts` (path of the JSONL alert file, none)
     /// - `extraction` (map, or `false` to turn it off): `action` (`alert`, `throttle`, `block`,
     ///   `revoke`; `alert`), `delta` (0.9), `min_samples` (100), `window` (1000), `max_stored` (1000),
     ///   `max_clients` (256), `low_margin` (0.1), `max_low_margin_share` (0.5), `max_volume` (rows,
     ///   none), `volume_seconds` (3600), `flag_seconds` (3600), `throttle_seconds` (10)
+    /// - `hardening` (map model name → spec such as `top-k=3,round=2`, `label`, `noise=0.05`)
     /// - `adversarial` (map; off when absent): `action` (`log`, `review`, `reject`; `log`),
     ///   `quantile` (0.995), `squeeze_bits` (4, 0 = off), `median_window` (2, 0 = off),
     ///   `min_confidence` (0.5, 0 = off), `references` (map model name → `{data: CSV, label: COL}`)
@@ -28,7 +31,7 @@ extension InferenceConfiguration {
     mutating func read(_ section: ServerConfiguration.Section) throws {
         try section.only([
             "models", "alias", "require_verified", "scan_below", "anonymous", "max_body_bytes", "max_batch", "max_elements", "max_rank",
-            "rate_limit", "burst", "daily_budget", "range_policy", "audit_predictions", "alerts", "extraction", "adversarial",
+            "rate_limit", "burst", "daily_budget", "range_policy", "audit_predictions", "alerts", "extraction", "adversarial", "hardening", "max_concurrent", "request_timeout",
         ])
         if let models = try section.section("models") {
             for (name, _) in models.members {
@@ -60,7 +63,19 @@ extension InferenceConfiguration {
         }
         auditPredictions = try section.bool("audit_predictions") ?? auditPredictions
         alertsFile = try section.string("alerts") ?? alertsFile
+        maxConcurrent = try section.int("max_concurrent", in: 1...100_000) ?? maxConcurrent
+        requestTimeout = try section.double("request_timeout", in: 0.01...3600) ?? requestTimeout
         if let section = try section.section("adversarial") { try readAdversarial(section) }
+        if let specs = try section.section("hardening") {
+            for (name, _) in specs.members {
+                guard let spec = try specs.string(name) else { continue }
+                do {
+                    hardening[name] = try OutputHardening(spec: spec)
+                } catch let error as WardenError {
+                    throw WardenError.invalidInput("\(section.source): '\(specs.key(name))': \(error.message)")
+                }
+            }
+        }
         if section.value["extraction"] == .bool(false) {
             extraction = nil
         } else if let detector = try section.section("extraction") {

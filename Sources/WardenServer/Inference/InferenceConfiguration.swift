@@ -16,6 +16,10 @@ public struct InferenceConfiguration: Sendable, Equatable {
     public var anonymous: Bool = false
     /// Largest inference request body (bytes) → 413.
     public var maxBodyBytes: Int = 8 << 20
+    /// Inference requests served at once (gateway-wide) → 503 with Retry-After beyond.
+    public var maxConcurrent: Int = 64
+    /// Seconds a client may take to send its request body → 503.
+    public var requestTimeout: Double = 30
     /// Batch, element and rank limits → 413.
     public var limits = InputLimits()
     /// Per-client rate and daily budget → 429 with Retry-After.
@@ -34,6 +38,9 @@ public struct InferenceConfiguration: Sendable, Equatable {
     public var adversarial: AdversarialDetector.Policy?
     /// Reference (training) data per served model name, for the Mahalanobis and squeezing thresholds.
     public var references: [String: Reference] = [:]
+
+    /// Output hardening per served model name (`--harden NAME=SPEC`): top-k, rounding, label only, noise.
+    public var hardening: [String: OutputHardening] = [:]
 
     /// A labelled CSV table of a model's training distribution.
     public struct Reference: Sendable, Equatable {

@@ -98,6 +98,8 @@ final class InferenceMetrics: Sendable {
         return out
     }
 
+    static func number(_ value: Double) -> String { value == value.rounded() ? String(Int(value)) : String(value) }
+
     static func escape(_ value: String) -> String {
         value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
     }
