@@ -66,16 +66,20 @@ extension InferenceAPI {
     }
 
     /// Only administrators and reviewers see and resolve the review queue.
-    func requireReviewer(_ context: WardenRequestContext) throws -> Principal {
+    func requireReviewer(_ context: WardenRequestContext) async throws -> Principal {
         guard let principal = context.principal else { throw InferenceError(.unauthorized, "use 'Authorization: Bearer wdn_…'", reason: "unauthenticated") }
         guard principal.roles.contains(.admin) || principal.roles.contains(.reviewer) else {
+            try await server.registry.store.appendAudit(
+                AuditDraft(
+                    time: server.registry.clock.timestamp(), actor: principal.name, action: "auth.denied", subject: "guard/reviews",
+                    details: ["reason": "the review queue needs the admin or reviewer role"]))
             throw InferenceError(.forbidden, "the review queue needs the admin or reviewer role", reason: "forbidden")
         }
         return principal
     }
 
     func listReviews(_ request: Request, _ context: WardenRequestContext) async throws -> Response {
-        let principal = try requireReviewer(context)
+        let principal = try await requireReviewer(context)
         let openOnly = request.uri.queryParameters["status"].map { String($0) } == "open"
         let items = reviews.list(openOnly: openOnly)
         try await server.registry.store.appendAudit(
@@ -86,7 +90,7 @@ extension InferenceAPI {
     }
 
     func resolveReview(_ request: Request, _ context: WardenRequestContext) async throws -> Response {
-        let principal = try requireReviewer(context)
+        let principal = try await requireReviewer(context)
         let id = try context.parameters.require("id")
         let body: JSONValue
         do {
