@@ -67,7 +67,7 @@ struct HardenCommand: ParsableCommand {
                     + String(format: " accuracy %.4f  top-1 agreement %.4f  log loss %7.4f  mean L1 change %.4f", accuracy, agreement, logLoss / n, change / n))
         }
         if json {
-            Console.json(.object([("model", .string(options.model)), ("rows", .int(Int64(rows))), ("settings", .array(reports))]))
+            Console.json(.object([("model", .string(options.model ?? "")), ("rows", .int(Int64(rows))), ("settings", .array(reports))]))
         } else {
             Console.output("\(rows) rows of '\(options.data)'")
             for line in lines { Console.output(line) }
