@@ -92,7 +92,7 @@ struct AttackCommand: ParsableCommand {
 
     func attack(_ loaded: LoadedModelData<some QueryableClassifier>, settings: AttackSettings, target: String) throws {
         let runner = try AdversarialAttack(settings: settings, batchSize: batch)
-        let bar = ProgressBar(label: "\(attack.rawValue)", enabled: !output.quiet && !output.json)
+        let bar = ProgressBar(label: "\(attack.rawValue)", unit: .items("rows"), enabled: !output.quiet && !output.json)
         let outcome = try runner.run(on: loaded.model, features: loaded.features, labels: loaded.labels, source: "'\(input.data)'") {
             bar.update(done: Int64($0), total: Int64(loaded.labels.count))
         }

@@ -38,7 +38,7 @@ struct CertifyCommand: ParsableCommand {
         let radii = radii.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         guard !radii.isEmpty else { throw ValidationError("--radii needs at least one radius, e.g. 0.25,0.5") }
         let loaded = try input.load()
-        let bar = ProgressBar(label: "certify", enabled: !output.quiet && !output.json)
+        let bar = ProgressBar(label: "certify", unit: .items("rows"), enabled: !output.quiet && !output.json)
         let report = try CertificationReport.certify(
             smoothing, model: loaded.model, features: loaded.features, labels: loaded.labels, radii: radii, source: "'\(input.data)'"
         ) { bar.update(done: Int64($0), total: Int64(loaded.labels.count)) }

@@ -9,16 +9,32 @@ final class ProgressBar: Sendable {
         var drawn = false
     }
 
+    /// What the counts are: bytes (shown as KiB, MiB, …) or items such as rows.
+    enum Unit: Sendable, Equatable {
+        case bytes
+        case items(String)
+    }
+
     private let label: String
+    private let unit: Unit
     private let enabled: Bool
     private let state = Mutex(State())
 
-    init(label: String, enabled: Bool = true) {
+    init(label: String, unit: Unit = .bytes, enabled: Bool = true) {
         self.label = label
+        self.unit = unit
         self.enabled = enabled && Console.stderrIsTerminal
     }
 
-    /// Reports `done` of `total` bytes; redraws at most every 100 ms.
+    /// "`done` / `total`" in the bar's unit: `1.5 MiB / 3.0 MiB`, or `12 / 50 rows`.
+    static func counts(done: Int64, total: Int64, unit: Unit) -> String {
+        switch unit {
+        case .bytes: "\(ByteCount.format(done)) / \(ByteCount.format(total))"
+        case .items(let name): "\(done) / \(total) \(name)"
+        }
+    }
+
+    /// Reports `done` of `total` (in the bar's unit); redraws at most every 100 ms.
     func update(done: Int64, total: Int64) {
         guard enabled, total > 0 else { return }
         let now = DispatchTime.now().uptimeNanoseconds
@@ -33,7 +49,7 @@ final class ProgressBar: Sendable {
         let width = 30
         let filled = Int(fraction * Double(width))
         let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-        let text = String(format: "\r%@ %@ %3.0f%% %@ / %@", label, bar, fraction * 100, ByteCount.format(done), ByteCount.format(total))
+        let text = String(format: "\r%@ %@ %3.0f%% %@", label, bar, fraction * 100, Self.counts(done: done, total: total, unit: unit))
         FileHandle.standardError.write(Data(text.utf8))
     }
 

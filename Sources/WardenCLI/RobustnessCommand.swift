@@ -88,7 +88,7 @@ struct RobustnessReportCommand: ParsableCommand {
             subjects.append(.init(name: path, model: other.model))
         }
         let showProgress = !output.quiet
-        let bar = ProgressBar(label: "robustness", enabled: showProgress)
+        let bar = ProgressBar(label: "robustness", unit: .items("rows"), enabled: showProgress)
         var lastStage = ""
         let report = try suite.run(subjects, features: loaded.features, labels: loaded.labels, data: "'\(input.data)'") { stage, done, total in
             if stage != lastStage {

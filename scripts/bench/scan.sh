@@ -2,7 +2,7 @@
 # Scan speed: warden (release build) against picklescan and modelscan, side by side in the same
 # run, on a ~1 GiB PyTorch-layout checkpoint (torch.save's zip: data.pkl + 64 × 16 MiB storages)
 # and on the whole labelled corpus; plus `cat FILE > /dev/null` as the cost of reading the file.
-# Usage: scripts/bench/scan.sh [RUNS]   (default 5; prints a Markdown table; warm page cache)
+# Usage: [WARDEN_BIN=path] scripts/bench/scan.sh [RUNS]   (default 5; prints a Markdown table; warm page cache)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/interop/common.sh
@@ -14,7 +14,10 @@ command -v hyperfine >/dev/null || apt-get install -y hyperfine >/dev/null 2>&1 
 # statically (`--static-swift-stdlib`, as the README's install line builds it), so start-up is ~4 ms
 # instead of ~9 ms. SCAN_BENCH=1 measures ScanBench (Fuzz/) instead: Scanner.scan(paths:) alone, in a
 # release build of Core, Formats and Scan.
-if [ "${SCAN_BENCH:-0}" = 1 ]; then
+# WARDEN_BIN=path times that warden binary instead of building one.
+if [ -n "${WARDEN_BIN:-}" ]; then
+    WARDEN="$WARDEN_BIN model scan --quiet"
+elif [ "${SCAN_BENCH:-0}" = 1 ]; then
     echo "building ScanBench (release)…" >&2
     swift build -c release --static-swift-stdlib --package-path Fuzz --scratch-path .build-fuzz/bench --product ScanBench >/dev/null
     WARDEN="$PWD/.build-fuzz/bench/release/ScanBench"
