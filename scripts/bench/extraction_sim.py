@@ -112,5 +112,5 @@ for name in ["synthetic", "jacobian"]:
           f"(reasons {detail.get('reasons')}, W {detail.get('w')}, low-margin share {detail.get('low_margin_share')})" if r.alert else "")
 flagged = [name for name in benign if results[name].flagged_at]
 print(f"benign: {len(flagged)} of {len(benign)} clients flagged (false-alarm rate {len(flagged) / max(1, len(benign)):.2f})"
-      + (f": {', '.join(f'{n} at {results[n].flagged_at} {results[n].alert['details'].get('reasons')}' for n in flagged)}" if flagged else ""))
+      + (": " + ", ".join(f"{n} at {results[n].flagged_at} {results[n].alert['details'].get('reasons')}" for n in flagged) if flagged else ""))
 print(f"{sum(r.sent for r in results.values())} requests in {elapsed:.1f} s")
