@@ -75,27 +75,23 @@ final class InferenceMetrics: Sendable {
             out += "guard_request_duration_seconds_sum{\(label)} \(histogram.sum)\n"
             out += "guard_request_duration_seconds_count{\(label)} \(histogram.count)\n"
         }
-        out += "# HELP guard_rejections_total Requests refused, by reason.\n"
-        out += "# TYPE guard_rejections_total counter\n"
-        for (reason, count) in snapshot.rejections.sorted(by: { $0.key < $1.key }) {
-            out += "guard_rejections_total{reason=\"\(Self.escape(reason))\"} \(count)\n"
-        }
-        out += "# HELP guard_predicted_rows_total Rows (queries) predicted, by model.\n"
-        out += "# TYPE guard_predicted_rows_total counter\n"
-        for (model, count) in snapshot.rows.sorted(by: { $0.key < $1.key }) {
-            out += "guard_predicted_rows_total{model=\"\(Self.escape(model))\"} \(count)\n"
-        }
-        out += "# HELP guard_extraction_alerts_total Clients flagged for model extraction, by detector.\n"
-        out += "# TYPE guard_extraction_alerts_total counter\n"
-        for (detector, count) in snapshot.detections.sorted(by: { $0.key < $1.key }) {
-            out += "guard_extraction_alerts_total{detector=\"\(Self.escape(detector))\"} \(count)\n"
-        }
-        out += "# HELP guard_adversarial_detections_total Queries flagged as adversarial or out of distribution, by detector.\n"
-        out += "# TYPE guard_adversarial_detections_total counter\n"
-        for (detector, count) in snapshot.adversarial.sorted(by: { $0.key < $1.key }) {
-            out += "guard_adversarial_detections_total{detector=\"\(Self.escape(detector))\"} \(count)\n"
-        }
+        Self.counter(&out, "guard_rejections_total", help: "Requests refused, by reason.", label: "reason", snapshot.rejections)
+        Self.counter(&out, "guard_predicted_rows_total", help: "Rows (queries) predicted, by model.", label: "model", snapshot.rows)
+        Self.counter(
+            &out, "guard_extraction_alerts_total", help: "Clients flagged for model extraction, by detector.", label: "detector", snapshot.detections)
+        Self.counter(
+            &out, "guard_adversarial_detections_total", help: "Queries flagged as adversarial or out of distribution, by detector.",
+            label: "detector", snapshot.adversarial)
         return out
+    }
+
+    /// Appends a counter family with one label: HELP, TYPE, then one sample per value, sorted by label value.
+    static func counter(_ out: inout String, _ name: String, help: String, label: String, _ values: [String: Int]) {
+        out += "# HELP \(name) \(help)\n"
+        out += "# TYPE \(name) counter\n"
+        for (value, count) in values.sorted(by: { $0.key < $1.key }) {
+            out += "\(name){\(label)=\"\(escape(value))\"} \(count)\n"
+        }
     }
 
     static func number(_ value: Double) -> String { value == value.rounded() ? String(Int(value)) : String(value) }
