@@ -20,6 +20,15 @@ struct ModelCommandsTests {
         return try folder.write(name, text)
     }
 
+    /// Trains the small seeded MLP the robustness and hardening tests attack (`mlp:16`, lr 0.01,
+    /// seed 5) on `data` into `out`, expecting success.
+    static func trainSmallMLP(_ folder: TemporaryDirectory, data: String, out: String, epochs: Int = 12, extra: [String] = []) async throws {
+        let trained = try await WardenProcess.run(
+            ["train", "--data", data, "--label", "label", "--model", "mlp:16", "--epochs", String(epochs), "--lr", "0.01", "--seed", "5", "--out", out,
+             "--quiet"] + extra, in: folder)
+        #expect(trained.status == 0, "\(trained.stderr)")
+    }
+
     @Test func trainPredictEvalInspect() async throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }

@@ -13,9 +13,7 @@ struct RobustnessCommandTests {
         let test = try ModelCommandsTests.writeTable(folder, "test.csv", rows: 40, seed: 2)
         let model = folder.url("m.onnx"), other = folder.url("noisy.onnx")
         for (path, extra) in [(model, [String]()), (other, ["--noise", "0.5"])] {
-            let trained = try await WardenProcess.run(
-                ["train", "--data", train, "--label", "label", "--model", "mlp:16", "--epochs", "12", "--lr", "0.01", "--seed", "5", "--out", path, "--quiet"] + extra, in: folder)
-            #expect(trained.status == 0, "\(trained.stderr)")
+            try await ModelCommandsTests.trainSmallMLP(folder, data: train, out: path, extra: extra)
         }
         let common = ["robustness", "report", "--model", model, "--data", test, "--label", "label", "--clip=-4,4", "--limit", "20"]
         let html = folder.url("r.html")
