@@ -24,7 +24,7 @@ struct RegistryCommand: AsyncParsableCommand {
               warden registry pull fraud --alias production --out ./deployed
             """,
         subcommands: [
-            Login.self, Push.self, Pull.self, List.self, Show.self, Promote.self, Approve.self, Rollback.self, TokenCommand.self,
+            Login.self, Push.self, Pull.self, List.self, Show.self, Promote.self, Approve.self, Rollback.self, TokenCommand.self, Rekey.self,
         ]
     )
 }

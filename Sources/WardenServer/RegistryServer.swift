@@ -127,6 +127,7 @@ public struct RegistryServer: Sendable {
 
     public func router() -> Router<WardenRequestContext> {
         let router = Router(context: WardenRequestContext.self)
+        if ServerTimingMiddleware.isEnabled { router.add(middleware: ServerTimingMiddleware()) }
         if let checkpoints { router.add(middleware: CheckpointMiddleware(checkpoints: checkpoints, registry: registry)) }
         router.add(middleware: ErrorMiddleware(privatePaths: privatePaths))
         router.add(middleware: AuthMiddleware(registry: registry, basicAuth: configuration.auth.basicAuth, jwt: jwt))

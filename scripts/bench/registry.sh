@@ -5,13 +5,15 @@
 # connection per request), alias reads, a 100 MiB artefact up/download; then the basic-auth request
 # rate of `warden serve` against `mlflow server --app-name basic-auth` (registry_auth_rate.py).
 # Usage: scripts/bench/registry.sh [VERSIONS] [READS] [ARTIFACT_MB]   (defaults 200 500 100)
+# Also runs the mlflow client against an instant server (registry_client_floor.py): the client's own
+# floor per create, which bounds the create ratio any server can reach through it.
 # Prints JSON lines per server, then the ratios against the goals of issue 6
 # (scripts/bench/registry_ratios.py); the numbers go to docs/BENCHMARKS.md.
 # WARDEN_BIN=path skips the release build (a smoke run with a debug binary: its numbers mean nothing).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 VERSIONS="${1:-200}"; READS="${2:-500}"; MB="${3:-100}"
-export WARDEN_INTEROP_VENV="$PWD/.build-interop/venv-mlflow-server"
+export WARDEN_INTEROP_VENV="${WARDEN_INTEROP_VENV:-$PWD/.build-interop/venv-mlflow-server}"
 source scripts/interop/common.sh
 ensure_venv "mlflow[auth]" requests
 if [[ -n "${WARDEN_BIN:-}" ]]; then
@@ -29,7 +31,7 @@ wait_http() { for _ in $(seq 1 600); do curl -s -o /dev/null "$1" && return 0; s
 
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $(uname -r)" >&2
 WPORT="$(free_port)"; ADMIN="$("$WARDEN" serve --new-token)"
-WARDEN_ADMIN_TOKEN="$ADMIN" "$WARDEN" serve --data "$T/warden" --port "$WPORT" 2>"$T/warden.log" & PIDS+=($!)
+WARDEN_SERVER_TIMING=1 WARDEN_ADMIN_TOKEN="$ADMIN" "$WARDEN" serve --data "$T/warden" --port "$WPORT" 2>"$T/warden.log" & PIDS+=($!)
 wait_http "http://127.0.0.1:$WPORT/healthz"
 MIA="$("$WARDEN" registry token create --server "http://127.0.0.1:$WPORT" --token "$ADMIN" --role maintainer --name mia)"
 
@@ -61,6 +63,8 @@ printf '{"server": "warden serve", "basic_auth": %s}\n' "$("$PY" scripts/bench/r
     | tee "$T/warden-auth.json"
 printf '{"server": "mlflow server --app-name basic-auth", "basic_auth": %s}\n' \
     "$("$PY" scripts/bench/registry_auth_rate.py "http://127.0.0.1:$APORT" admin bench-Admin-password-1 50)" | tee "$T/mlflow-auth.json"
+echo "== the mlflow client against a server that answers at once (the client's own floor)" >&2
+"$PY" scripts/bench/registry_client_floor.py --creates "$VERSIONS" 2>/dev/null | tee "$T/floor.json"
 echo "== ratios (warden serve / mlflow server)" >&2
-"$PY" scripts/bench/registry_ratios.py "$T/warden.json" "$T/mlflow.json" "$T/warden-auth.json" "$T/mlflow-auth.json"
+"$PY" scripts/bench/registry_ratios.py "$T/warden.json" "$T/mlflow.json" "$T/warden-auth.json" "$T/mlflow-auth.json" "$T/floor.json"
 echo "machine after: load $(cut -d' ' -f1-3 /proc/loadavg)" >&2

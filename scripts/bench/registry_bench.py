@@ -5,6 +5,10 @@ Env: MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME/PASSWORD as the server ne
 Prints one JSON object: ops/s and p50/p99 (ms) for create_model_version and reads via MlflowClient,
 the same read over a fresh TCP connection each time (raw HTTP), and a streamed 100 MiB artefact
 download (through mlflow.artifacts.download_artifacts and a raw streamed GET).
+Beside the end-to-end create times it reports the client process's own CPU per create
+(time.process_time) and, when the server sends `Server-Timing: app;dur=MS` (warden serve with
+WARDEN_SERVER_TIMING=1), the server's own time per create: end to end = client + server + the
+wait between them (scheduling, the network stack).
 """
 import argparse
 import http.client
@@ -22,6 +26,21 @@ os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
 import mlflow  # noqa: E402
 import requests  # noqa: E402
 from mlflow import MlflowClient  # noqa: E402
+
+# The server's own time per request, from its Server-Timing header (when it sends one).
+server_times = []
+_send = requests.Session.send
+
+
+def _timed_send(self, request, **kwargs):
+    response = _send(self, request, **kwargs)
+    timing = response.headers.get("Server-Timing", "")
+    if "dur=" in timing:
+        server_times.append(float(timing.split("dur=")[1].split(";")[0].split(",")[0]) / 1000)
+    return response
+
+
+requests.Session.send = _timed_send
 
 parser = argparse.ArgumentParser()
 parser.add_argument("url")
@@ -60,11 +79,14 @@ with mlflow.start_run() as run:
 source = f"runs:/{run.info.run_id}/model"
 client.create_registered_model(name)
 client.create_model_version(name, source, run_id=run.info.run_id)  # warm-up
-creates = []
+creates, create_cpu = [], []
+server_times.clear()
 for _ in range(args.versions):
-    start = time.perf_counter()
+    cpu, start = time.process_time(), time.perf_counter()
     client.create_model_version(name, source, run_id=run.info.run_id)
     creates.append(time.perf_counter() - start)
+    create_cpu.append(time.process_time() - cpu)
+create_server = list(server_times)
 client.set_registered_model_alias(name, "champion", "1")
 reads, alias_reads, fresh = [], [], []
 for i in range(args.reads):
@@ -87,7 +109,10 @@ for _ in range(args.reads):
     assert response.status == 200, response.status
     fresh.append(time.perf_counter() - start)
 
-result = {"server": args.label, "create_model_version": summary(creates), "get_model_version": summary(reads),
+result = {"server": args.label, "create_model_version": summary(creates),
+          "create_client_cpu_ms": round(1000 * sum(create_cpu) / len(create_cpu), 3),
+          "create_server_time": summary(create_server) if len(create_server) == len(creates) else None,
+          "get_model_version": summary(reads),
           "get_model_version_by_alias": summary(alias_reads), "get_model_version_fresh_connection": summary(fresh)}
 
 if args.artifact_mb:

@@ -1,6 +1,8 @@
 """Ratios of `warden serve` to `mlflow server` from scripts/bench/registry.sh's JSON lines, against
 issue 6's goals: >= 5x MLflow's ops/s, <= 1/5 of its p99, >= 10x its basic-auth request rate.
-Usage: registry_ratios.py WARDEN.json MLFLOW.json WARDEN_AUTH.json MLFLOW_AUTH.json"""
+Usage: registry_ratios.py WARDEN.json MLFLOW.json WARDEN_AUTH.json MLFLOW_AUTH.json [FLOOR.json]
+FLOOR.json (registry_client_floor.py): the mlflow client against a server that answers at once;
+it bounds what any server can reach through that client, so it is printed beside the goal."""
 import json
 import sys
 
@@ -26,4 +28,18 @@ rows.append(("basic-auth req/s", w["req_per_s"], m["req_per_s"], w["req_per_s"] 
 print(f"{'measurement':44} {'warden':>10} {'mlflow':>10} {'ratio':>9}  goal")
 for name, a, b, ratio, goal in rows:
     print(f"{name:44} {a:>10} {b:>10} {ratio:>8.2f}x  {goal}")
-print(json.dumps({"ratios": {name: round(ratio, 3) for name, _, _, ratio, _ in rows}}))
+for label, result in (("warden", warden), ("mlflow", mlflow)):
+    server = result.get("create_server_time")
+    print(f"{label} create: client CPU {result.get('create_client_cpu_ms')} ms/create"
+          + (f", server time p50 {server['p50_ms']} ms, p99 {server['p99_ms']} ms" if server else ", server time not reported"))
+out = {"ratios": {name: round(ratio, 3) for name, _, _, ratio, _ in rows}}
+if len(sys.argv) > 5:
+    floor = last_json(sys.argv[5])
+    best = floor["create_model_version"]["ops_per_s"]
+    m = mlflow["create_model_version"]
+    print(f"client floor (instant server): {best} creates/s, p50 {floor['create_model_version']['p50_ms']} ms, "
+          f"client CPU {floor['client_cpu_ms_per_create']} ms/create -> at most {best / m['ops_per_s']:.2f}x mlflow's create ops/s "
+          f"and at best {floor['create_model_version']['p99_ms'] / m['p99_ms']:.2f}x its p99 through this client")
+    out["client_floor"] = {"ops_per_s": best, "max_ratio": round(best / m["ops_per_s"], 3),
+                           "best_p99_ratio": round(floor["create_model_version"]["p99_ms"] / m["p99_ms"], 3)}
+print(json.dumps(out))
