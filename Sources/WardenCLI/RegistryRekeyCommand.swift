@@ -16,8 +16,8 @@ extension RegistryCommand {
             discussion: """
                 Run it on the server's data folder after `warden keys rotate`. Each blob's data key \
                 is re-wrapped with the current key (the payload is copied unchanged); --reencrypt \
-                also draws a fresh data key and re-encrypts the payload (its digest is checked \
-                first). Every blob is replaced atomically (temp file, fsync, rename), and each move is \
+                also draws a fresh data key and re-encrypts the payload (its plaintext digest is \
+                checked before the rename). Every blob is replaced atomically (temp file, fsync, rename), and each move is \
                 journalled and audited in the registry database (artefact.rekey.begin, \
                 artefact.rekey, then one registry.rekey summary), so an interrupted run is simply run \
                 again: blobs already on the current key are skipped and the record of one moved \
