@@ -65,6 +65,21 @@ struct ServeCommand: AsyncParsableCommand {
     var references: [String] = []
     @Option(help: "The label column of --reference files (default: label).") var referenceLabel: String = "label"
     @Option(help: "Inference requests served at once; 503 beyond (default: 64).") var maxConcurrent: Int?
+    @Option(help: "Append each alert as a CEF line (for a SIEM) to this file.") var alertCef: String?
+    @Option(help: "POST each alert as JSON to this http(s) URL (bounded queue, 5 s timeout, 3 retries).") var alertWebhook: String?
+    @Option(name: .customLong("playbook"), help: "Automatic response: TYPE=ACTION[+ACTION], TYPE extraction, adversarial, drift, rate_limit or overload, ACTION block, revoke, rollback or fallback (repeatable).")
+    var playbooks: [String] = []
+    @Option(name: .customLong("fallback"), help: "The model the 'fallback' action serves in place of another: NAME=OTHER (repeatable).")
+    var fallbacks: [String] = []
+    @Option(help: "How long the 'block' action blocks a client, in seconds (0: until `warden incident unblock`; default: 3600).")
+    var blockSeconds: Double?
+    @Option(name: .customLong("model-signature"), help: "OMS signature of a --model file, verified with the --trusted-key keys before loading: NAME=SIG.json (repeatable).")
+    var modelSignatures: [String] = []
+    @Option(name: .customLong("split"), help: "A/B traffic split of a served name: NAME=TARGET:WEIGHT,TARGET:WEIGHT (TARGET a registry version number or another served model; repeatable).")
+    var splits: [String] = []
+    @Flag(help: "Watch drift of inputs and predictions against each --reference over a sliding window (drift alerts, /metrics).")
+    var drift = false
+    @Option(help: "Rows in the drift window (default: 500; implies --drift).") var driftWindow: Int?
     @Option(name: .customLong("harden"), help: "Output hardening of a model: NAME=SPEC, SPEC top-k=K, round=D, label, noise=SIGMA, comma-joined (repeatable).")
     var hardening: [String] = []
 
@@ -163,6 +178,7 @@ extension ServeCommand {
             inference.references[parts[0]] = .init(data: parts[1], label: referenceLabel)
         }
         if !references.isEmpty, inference.adversarial == nil { inference.adversarial = AdversarialDetector.Policy() }
+        try applyResponseFlags(to: &inference)
         for entry in hardening {
             let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, !parts[0].isEmpty else { throw ValidationError("--harden takes NAME=SPEC (such as digits=top-k=3,round=2), got '\(entry)'") }
@@ -177,5 +193,69 @@ extension ServeCommand {
     /// Names `--model` accepts: what a URL path segment carries without escaping.
     static func isServableName(_ name: String) -> Bool {
         name.utf8.count <= 200 && name.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0)) }
+    }
+}
+
+extension ServeCommand {
+    /// `--alert-cef`, `--alert-webhook`, `--playbook`, `--fallback`, `--block-seconds`, `--model-signature`, `--split`.
+    func applyResponseFlags(to inference: inout InferenceConfiguration) throws {
+        if let alertCef { inference.cefFile = alertCef }
+        if drift || driftWindow != nil {
+            var policy = inference.drift ?? DriftWindow.Policy()
+            if let driftWindow {
+                guard (10...100_000).contains(driftWindow) else { throw ValidationError("--drift-window must be in 10…100000, got \(driftWindow)") }
+                policy.window = driftWindow
+                policy.every = min(policy.every, driftWindow)
+            }
+            inference.drift = policy
+        }
+        if let alertWebhook {
+            guard let url = URLComponents(string: alertWebhook), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), !(url.host ?? "").isEmpty else {
+                throw ValidationError("--alert-webhook takes an http(s) URL, got '\(alertWebhook)'")
+            }
+            var webhook = inference.webhook ?? .init(url: alertWebhook)
+            webhook.url = alertWebhook
+            inference.webhook = webhook
+        }
+        for text in playbooks {
+            do {
+                inference.playbook.rules.append(try Playbook.rule(text))
+            } catch {
+                throw ValidationError("--playbook: \(error.message)")
+            }
+        }
+        for (flag, entries) in [("fallback", fallbacks), ("model-signature", modelSignatures)] {
+            for entry in entries {
+                let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty, parts[0] != parts[1] else {
+                    throw ValidationError("--\(flag) takes NAME=\(flag == "fallback" ? "OTHER" : "SIG.json"), got '\(entry)'")
+                }
+                if flag == "fallback" { inference.playbook.fallbacks[parts[0]] = parts[1] } else { inference.signatures[parts[0]] = parts[1] }
+            }
+        }
+        if let blockSeconds {
+            guard blockSeconds >= 0, blockSeconds <= 86_400 * 365 else { throw ValidationError("--block-seconds must be in 0…31536000, got \(blockSeconds)") }
+            inference.playbook.blockSeconds = blockSeconds
+        }
+        for entry in splits {
+            let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+            var targets: [TrafficSplit.Target] = []
+            if parts.count == 2 {
+                for item in parts[1].split(separator: ",") {
+                    let pair = item.split(separator: ":", maxSplits: 1).map(String.init)
+                    guard pair.count == 2, let weight = Int(pair[1]) else { targets = []; break }
+                    targets.append(.init(name: pair[0], weight: weight))
+                }
+            }
+            guard parts.count == 2, !parts[0].isEmpty, !targets.isEmpty else {
+                throw ValidationError("--split takes NAME=TARGET:WEIGHT,TARGET:WEIGHT (such as fraud=3:90,4:10), got '\(entry)'")
+            }
+            do {
+                _ = try TrafficSplit(targets)
+            } catch {
+                throw ValidationError("--split \(parts[0]): \(error.message)")
+            }
+            inference.splits[parts[0]] = targets
+        }
     }
 }

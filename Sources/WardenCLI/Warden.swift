@@ -30,6 +30,7 @@ public struct Warden: AsyncParsableCommand {
             ProvenanceRunCommand.self,
             AttestationCommand.self,
             ServeCommand.self,
+            IncidentCommand.self,
             BenchCommand.self,
             TrainCommand.self,
             PredictCommand.self,

@@ -132,6 +132,14 @@ struct AuthorizationMatrixTests {
         // The adversarial review queue: administrators and reviewers (an unknown item is a 404).
         .init(method: .get, path: "/v2/guard/reviews", allowed: [.reviewer]),
         .init(method: .post, path: "/v2/guard/reviews/r1/resolve", body: #"{"verdict":"benign"}"#, allowed: [.reviewer]),
+        // Incident response: reviewers (and admins) read; only admins block, unblock, roll back and
+        // restore (unknown incidents, blocks and fallbacks are 404s, an alias without history a 400).
+        .init(method: .get, path: "/v2/guard/incidents", allowed: [.reviewer]),
+        .init(method: .get, path: "/v2/guard/incidents/i1", allowed: [.reviewer]),
+        .init(method: .post, path: "/v2/guard/blocks", body: #"{"client":"nobody-{role}"}"#, allowed: adminOnly),
+        .init(method: .delete, path: "/v2/guard/blocks/nobody-{role}", allowed: adminOnly),
+        .init(method: .post, path: "/v2/guard/rollback", body: #"{"model":"fraud","alias":"nothing"}"#, allowed: adminOnly),
+        .init(method: .delete, path: "/v2/guard/fallbacks/fraud", allowed: adminOnly),
     ]
 
     /// The test's clock, moved by hand.

@@ -116,7 +116,7 @@ public struct DriftDetector: Sendable {
 
     /// The two-sample KS statistic D and its p-value from the asymptotic Kolmogorov distribution with
     /// Stephens' small-sample correction, λ = (√nₑ + 0.12 + 0.11/√nₑ)·D.
-    static func kolmogorovSmirnov(_ x: [Double], _ y: [Double]) -> (Double, Double) {
+    public static func kolmogorovSmirnov(_ x: [Double], _ y: [Double]) -> (Double, Double) {
         guard !x.isEmpty, !y.isEmpty else { return (0, 1) }
         let a = x.sorted(), b = y.sorted()
         var i = 0, j = 0, d = 0.0
@@ -162,7 +162,7 @@ public struct DriftDetector: Sendable {
     }
 
     /// PSI over the deciles of `x`: Σ (q − p)·ln(q/p), shares floored at 1e-4.
-    static func numericPSI(_ x: [Double], _ y: [Double]) -> Double {
+    public static func numericPSI(_ x: [Double], _ y: [Double]) -> Double {
         guard !x.isEmpty, !y.isEmpty else { return 0 }
         let sorted = x.sorted()
         var edges: [Double] = []
@@ -185,7 +185,7 @@ public struct DriftDetector: Sendable {
         return zip(shares(x), shares(y)).reduce(0) { $0 + ($1.1 - $1.0) * log($1.1 / $1.0) }
     }
 
-    static func categoricalPSI(_ a: [String], _ b: [String]) -> Double {
+    public static func categoricalPSI(_ a: [String], _ b: [String]) -> Double {
         guard !a.isEmpty, !b.isEmpty else { return 0 }
         let countsA = Dictionary(a.map { ($0, 1) }, uniquingKeysWith: +), countsB = Dictionary(b.map { ($0, 1) }, uniquingKeysWith: +)
         return Set(countsA.keys).union(countsB.keys).reduce(0.0) { sum, category in
@@ -195,7 +195,7 @@ public struct DriftDetector: Sendable {
     }
 
     /// Benjamini–Hochberg adjusted p-values (step-up, monotone, capped at 1).
-    static func benjaminiHochberg(_ p: [Double]) -> [Double] {
+    public static func benjaminiHochberg(_ p: [Double]) -> [Double] {
         let m = p.count
         let order = p.indices.sorted { p[$0] < p[$1] }
         var adjusted = [Double](repeating: 1, count: m)

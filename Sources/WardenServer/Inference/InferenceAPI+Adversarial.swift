@@ -8,7 +8,7 @@ extension InferenceAPI {
     /// Scores each predicted row for adversarial/OOD signs; flagged rows are alerted and audited
     /// (`guard.adversarial`), queued for review, or the request refused (400), by policy.
     func screen(
-        _ guardrail: AdversarialGuard, inputs: [InferenceTensor], outputs: [InferenceTensor], rows: Int, model: ServedModel,
+        _ guardrail: AdversarialGuard, inputs: [InferenceTensor], outputs: [InferenceTensor], rows: Int, model: ServedModel, _ request: Request,
         _ context: WardenRequestContext
     ) async throws {
         guard let input = inputs.first, let scores = Self.scoreTensor(outputs, rows: rows) else { return }
@@ -51,7 +51,7 @@ extension InferenceAPI {
                 details.append(("review", .string(id)))
             }
             for reason in assessment.reasons { metrics.countAdversarial(reason) }
-            emit("adversarial", context, model: model.name, details: .object(details))
+            await emit("adversarial", context, model: model.name, details: .object(details), request: request)
             try await server.registry.store.appendAudit(
                 AuditDraft(
                     time: server.registry.clock.timestamp(), actor: Self.gatewayPrincipal.name, action: "guard.adversarial",

@@ -39,7 +39,7 @@ extension InferenceAPI {
                 context.logger.error("could not revoke the token of a client flagged for extraction: \(error)")
             }
         }
-        emit("extraction", context, model: model.name, details: .object(details))
+        await emit("extraction", context, model: model.name, details: .object(details), request: request)
         try await server.registry.store.appendAudit(
             AuditDraft(
                 time: server.registry.clock.timestamp(), actor: Self.gatewayPrincipal.name, action: "guard.extraction",
@@ -60,18 +60,10 @@ extension InferenceAPI {
         return APIToken.parse(String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces))?.id
     }
 
-    /// Reports a rate, budget or block refusal to the alert sink (repeats are folded by the sink).
-    func alert(refusal error: any Error, _ context: WardenRequestContext, model: String) {
+    /// Reports a rate, budget or block refusal to the alert sinks (repeats are folded by the sink).
+    func alert(refusal error: any Error, _ context: WardenRequestContext, model: String) async {
         guard let refusal = error as? GuardError else { return }
         let type = refusal.code == .blocked ? "blocked" : "rate_limit"
-        emit(type, context, model: model, details: ["reason": .string(refusal.code.description), "message": .string(refusal.message)])
-    }
-
-    func emit(_ type: String, _ context: WardenRequestContext, model: String, details: JSONValue) {
-        do {
-            try alerts.emit(type: type, client: context.principal?.name ?? "anonymous", model: model, details: details)
-        } catch {
-            context.logger.error("could not write an alert: \(error.message)")
-        }
+        await emit(type, context, model: model, details: ["reason": .string(refusal.code.description), "message": .string(refusal.message)])
     }
 }

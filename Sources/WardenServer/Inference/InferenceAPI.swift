@@ -20,16 +20,29 @@ struct InferenceAPI: Sendable {
     let adversarial: AdversarialGuard?
     let reviews: ReviewQueue
     let concurrency: ConcurrencyLimiter
+    let incidents: IncidentLog
+    let blocklist: ClientBlocklist
+    let routes: ServingRoutes
+    let drift: DriftMonitor?
 
     var configuration: InferenceConfiguration { server.configuration.inference }
 
     init(server: RegistryServer) {
         self.server = server
-        repository = ModelRepository(registry: server.registry, artefacts: server.artefacts, configuration: server.configuration.inference)
+        repository = ModelRepository(
+            registry: server.registry, artefacts: server.artefacts, configuration: server.configuration.inference, trustedKeys: server.trustedKeys)
         limiter = RateLimiter(policy: server.configuration.inference.rate, clock: server.registry.clock)
         metrics = InferenceMetrics()
         extraction = server.configuration.inference.extraction.map { ExtractionDetector(policy: $0, clock: server.registry.clock) }
-        alerts = AlertSink(path: server.configuration.inference.alertsFile, clock: server.registry.clock)
+        let inference = server.configuration.inference
+        alerts = AlertSink(
+            path: inference.alertsFile, clock: server.registry.clock, cefPath: inference.cefFile,
+            cef: CEFFormatter(version: Self.serverVersion, syslogHost: inference.cefSyslogHost),
+            webhook: inference.webhook.map { WebhookQueue(policy: $0.policy, transport: WebhookTransport.post(to: $0.url)) })
+        incidents = IncidentLog()
+        blocklist = ClientBlocklist()
+        drift = inference.drift.map { DriftMonitor(policy: $0, references: inference.references) }
+        routes = ServingRoutes(splits: inference.splits.compactMapValues { try? TrafficSplit($0) })
         adversarial = server.configuration.inference.adversarial.map { AdversarialGuard(policy: $0, references: server.configuration.inference.references) }
         reviews = ReviewQueue()
         concurrency = ConcurrencyLimiter(limit: server.configuration.inference.maxConcurrent)
@@ -39,7 +52,7 @@ struct InferenceAPI: Sendable {
         router.get("/metrics") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: ResponseBody(byteBuffer: ByteBuffer(string: self.metrics.text())))
+                body: ResponseBody(byteBuffer: ByteBuffer(string: self.metrics.text() + self.sinkMetrics() + (self.drift?.text() ?? ""))))
         }
         let v2 = router.group("/v2").add(middleware: InferenceMiddleware(server: server, metrics: metrics))
         v2.get("") { _, _ in
@@ -52,6 +65,7 @@ struct InferenceAPI: Sendable {
         }
         v2.get("/guard/reviews") { request, context in try await self.listReviews(request, context) }
         v2.post("/guard/reviews/:id/resolve") { request, context in try await self.resolveReview(request, context) }
+        addIncidentRoutes(to: v2)
         for prefix in ["/models/:name", "/models/:name/versions/:version"] {
             v2.get(RouterPath(prefix)) { _, context in try await self.metadata(context) }
             v2.get(RouterPath(prefix + "/ready")) { _, context in
@@ -68,9 +82,16 @@ struct InferenceAPI: Sendable {
     /// Reported in `GET /v2`.
     static let serverVersion = "0.1.0"
 
+    /// The model a request names, after fallbacks and traffic splits (only a bare name without
+    /// an explicit version is rerouted).
     func model(_ context: WardenRequestContext) async throws -> ServedModel {
-        let model = try await repository.resolve(
-            try context.parameters.require("name"), version: context.parameters.get("version"), principal: context.principal)
+        let name = try context.parameters.require("name")
+        if let version = context.parameters.get("version") {
+            return try await repository.resolve(name, version: version, principal: context.principal)
+        }
+        let route = routes.route(name)
+        let model = try await repository.resolve(route.name, version: route.version, principal: context.principal)
+        if let target = route.target { metrics.countSplit(name, target: target) }
         return model
     }
 
@@ -86,9 +107,11 @@ struct InferenceAPI: Sendable {
     }
 
     func infer(_ request: Request, _ context: WardenRequestContext) async throws -> Response {
+        let started = ContinuousClock.now
+        try await refuseBlocked(context, model: try context.parameters.require("name"))
         let model = try await model(context)
         guard concurrency.enter() else {
-            emit("overload", context, model: model.name, details: ["limit": .int(Int64(concurrency.limit))])
+            await emit("overload", context, model: model.name, details: ["limit": .int(Int64(concurrency.limit))])
             throw InferenceError(
                 .serviceUnavailable, "the gateway is at its limit of \(concurrency.limit) concurrent inference requests; retry shortly", reason: "overloaded",
                 retryAfter: 1)
@@ -99,7 +122,7 @@ struct InferenceAPI: Sendable {
             try extraction?.admit(client)
             try limiter.admit(client)
         } catch {
-            alert(refusal: error, context, model: model.name)
+            await alert(refusal: error, context, model: model.name)
             throw error
         }
         if request.headers.contains(where: { $0.name.canonicalName == "inference-header-content-length" }) {
@@ -135,13 +158,14 @@ struct InferenceAPI: Sendable {
         do {
             try limiter.charge(client, rows: rows)
         } catch {
-            alert(refusal: error, context, model: model.name)
+            await alert(refusal: error, context, model: model.name)
             throw error
         }
         let raw = try model.predict(inputs, outputs: parsed.outputs)
         metrics.count(rows: rows, model: model.name)
         if let extraction { try await watch(extraction, inputs: inputs, outputs: raw, rows: rows, model: model, request, context) }
-        if let adversarial { try await screen(adversarial, inputs: inputs, outputs: raw, rows: rows, model: model, context) }
+        if let drift { try await observeDrift(drift, inputs: inputs, outputs: raw, rows: rows, model: model, request, context) }
+        if let adversarial { try await screen(adversarial, inputs: inputs, outputs: raw, rows: rows, model: model, request, context) }
         let outputs = hardened(raw, rows: rows, model: model.name)
         if configuration.auditPredictions {
             try await server.registry.store.appendAudit(
@@ -152,6 +176,8 @@ struct InferenceAPI: Sendable {
         var response: [(String, JSONValue)] = [("model_name", .string(model.name)), ("model_version", .string(model.version))]
         if let id = parsed.id { response.append(("id", .string(id))) }
         response.append(("outputs", .array(outputs.map(Self.json))))
+        let elapsed = ContinuousClock.now - started
+        metrics.countVersion(model.name, version: model.version, rows: rows, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
         return JSONResponse.make(.object(response))
     }
 

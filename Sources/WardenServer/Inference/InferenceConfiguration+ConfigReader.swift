@@ -1,3 +1,4 @@
+import Foundation
 import WardenCore
 import WardenGuard
 import WardenRegistry
@@ -18,6 +19,16 @@ extension InferenceConfiguration {
     /// - `max_concurrent` (int, 64): inference requests at once, 503 beyond; `request_timeout`
     ///   (seconds, 30): time to receive a request body, 503 after
     /// - `alerts` (path of the JSONL alert file, none)
+    /// - `cef` (path of a CEF alert file, or a map `{file, syslog_host}`; none)
+    /// - `webhook` (URL, or a map `{url, timeout (5 s), retries (3), backoff (0.5 s), capacity (1000)}`; none)
+    /// - `playbooks` (map): `rules` (list of `{on: [types], severity (low), actions: [block, revoke,
+    ///   rollback, fallback]}`; none), `block_seconds` (3600, 0 = until unblocked), `fallbacks`
+    ///   (map model → fallback model; none)
+    /// - `splits` (map served name → map target → integer weight; a target is a registry version
+    ///   number of the model or another served model name; none)
+    /// - `drift` (map; off when absent): `window` (500 rows), `every` (100 rows), `psi` (0.2),
+    ///   `alpha` (0.01); the reference data is `adversarial.references`
+    /// - `model_signatures` (map `models` name → OMS signature bundle; none)
     /// - `extraction` (map, or `false` to turn it off): `action` (`alert`, `throttle`, `block`,
     ///   `revoke`; `alert`), `delta` (0.9), `min_samples` (100), `window` (1000), `max_stored` (1000),
     ///   `max_clients` (256), `low_margin` (0.1), `max_low_margin_share` (0.5), `max_volume` (rows,
@@ -32,6 +43,7 @@ extension InferenceConfiguration {
         try section.only([
             "models", "alias", "require_verified", "scan_below", "anonymous", "max_body_bytes", "max_batch", "max_elements", "max_rank",
             "rate_limit", "burst", "daily_budget", "range_policy", "audit_predictions", "alerts", "extraction", "adversarial", "hardening", "max_concurrent", "request_timeout",
+            "cef", "webhook", "playbooks", "model_signatures", "splits", "drift",
         ])
         if let models = try section.section("models") {
             for (name, _) in models.members {
@@ -66,6 +78,39 @@ extension InferenceConfiguration {
         maxConcurrent = try section.int("max_concurrent", in: 1...100_000) ?? maxConcurrent
         requestTimeout = try section.double("request_timeout", in: 0.01...3600) ?? requestTimeout
         if let section = try section.section("adversarial") { try readAdversarial(section) }
+        try readAlertSinks(section)
+        if let drift = try section.section("drift") {
+            try drift.only(["window", "every", "psi", "alpha"])
+            var policy = self.drift ?? DriftWindow.Policy()
+            policy.window = try drift.int("window", in: 10...100_000) ?? policy.window
+            policy.every = try drift.int("every", in: 1...100_000) ?? policy.every
+            policy.psi = try drift.double("psi", in: 0.001...100) ?? policy.psi
+            policy.alpha = try drift.double("alpha", in: 1e-12...0.5) ?? policy.alpha
+            self.drift = policy
+        }
+        if let section = try section.section("playbooks") { playbook = try Self.playbook(section) }
+        if let splits = try section.section("splits") {
+            for (name, _) in splits.members {
+                guard let targets = try splits.section(name) else { continue }
+                var list: [TrafficSplit.Target] = []
+                for (target, _) in targets.members {
+                    guard let weight = try targets.int(target, in: 1...1_000_000) else { continue }
+                    list.append(.init(name: target, weight: weight))
+                }
+                do {
+                    _ = try TrafficSplit(list)
+                } catch {
+                    throw WardenError.invalidInput("\(section.source): '\(splits.key(name))': \(error.message)")
+                }
+                self.splits[name] = list
+            }
+        }
+        if let signatures = try section.section("model_signatures") {
+            for (name, _) in signatures.members {
+                guard let path = try signatures.string(name) else { continue }
+                self.signatures[name] = path
+            }
+        }
         if let specs = try section.section("hardening") {
             for (name, _) in specs.members {
                 guard let spec = try specs.string(name) else { continue }
@@ -133,5 +178,79 @@ extension InferenceConfiguration {
         policy.flagSeconds = try section.double("flag_seconds", in: 1...(86_400 * 365)) ?? policy.flagSeconds
         policy.throttleSeconds = try section.double("throttle_seconds", in: 0.001...86_400) ?? policy.throttleSeconds
         return policy
+    }
+
+    mutating func readAlertSinks(_ section: ServerConfiguration.Section) throws {
+        if case .string(let file)? = section.value["cef"] {
+            cefFile = file
+        } else if let cef = try section.section("cef") {
+            try cef.only(["file", "syslog_host"])
+            guard let file = try cef.string("file") else { throw WardenError.invalidInput("\(section.source): '\(cef.key("file"))' is missing (the CEF file)") }
+            cefFile = file
+            cefSyslogHost = try cef.string("syslog_host")
+        }
+        if case .string(let url)? = section.value["webhook"] {
+            webhook = try Self.webhook(url, section.source, section.key("webhook"))
+        } else if let hook = try section.section("webhook") {
+            try hook.only(["url", "timeout", "retries", "backoff", "capacity"])
+            guard let url = try hook.string("url") else { throw WardenError.invalidInput("\(section.source): '\(hook.key("url"))' is missing") }
+            var webhook = try Self.webhook(url, section.source, hook.key("url"))
+            webhook.policy.timeout = try hook.double("timeout", in: 0.05...300) ?? webhook.policy.timeout
+            webhook.policy.retries = try hook.int("retries", in: 0...20) ?? webhook.policy.retries
+            webhook.policy.backoff = try hook.double("backoff", in: 0...600) ?? webhook.policy.backoff
+            webhook.policy.capacity = try hook.int("capacity", in: 1...1_000_000) ?? webhook.policy.capacity
+            self.webhook = webhook
+        }
+    }
+
+    /// A webhook URL must be http(s) with a host.
+    static func webhook(_ url: String, _ source: String, _ key: String) throws -> Webhook {
+        guard let parsed = URLComponents(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""), !(parsed.host ?? "").isEmpty else {
+            throw WardenError.invalidInput("\(source): '\(key)' must be an http(s) URL, got '\(url.prefix(100))'")
+        }
+        return Webhook(url: url)
+    }
+
+    static func playbook(_ section: ServerConfiguration.Section) throws -> Playbook {
+        try section.only(["rules", "block_seconds", "fallbacks"])
+        var playbook = Playbook()
+        playbook.blockSeconds = try section.double("block_seconds", in: 0...(86_400 * 365)) ?? playbook.blockSeconds
+        if let fallbacks = try section.section("fallbacks") {
+            for (name, _) in fallbacks.members {
+                guard let target = try fallbacks.string(name) else { continue }
+                guard target != name else { throw WardenError.invalidInput("\(section.source): '\(fallbacks.key(name))' names the model itself") }
+                playbook.fallbacks[name] = target
+            }
+        }
+        if let list = section.value["rules"], list != .null {
+            guard let items = list.arrayValue else { throw WardenError.invalidInput("\(section.source): '\(section.key("rules"))' must be a list") }
+            for (index, item) in items.enumerated() {
+                let rule = try ServerConfiguration.Section(item, path: "\(section.key("rules"))[\(index)]", source: section.source)
+                try rule.only(["on", "severity", "actions"])
+                guard let types = try rule.strings("on"), !types.isEmpty else {
+                    throw WardenError.invalidInput("\(section.source): '\(rule.key("on"))' must list the alert types it answers")
+                }
+                for type in types where !Playbook.knownTypes.contains(type) {
+                    throw WardenError.invalidInput(
+                        "\(section.source): '\(rule.key("on"))' names '\(type)'; use \(Playbook.knownTypes.sorted().joined(separator: ", "))")
+                }
+                var severity = GuardAlert.Severity.low
+                if let text = try rule.string("severity") {
+                    guard let parsed = GuardAlert.Severity(rawValue: text) else {
+                        throw WardenError.invalidInput("\(section.source): '\(rule.key("severity"))' is '\(text)'; use low, medium, high or critical")
+                    }
+                    severity = parsed
+                }
+                let names = try rule.strings("actions") ?? []
+                let actions: [Playbook.Action]
+                do {
+                    actions = try Playbook.actions(names)
+                } catch {
+                    throw WardenError.invalidInput("\(section.source): '\(rule.key("actions"))': \(error.message)")
+                }
+                playbook.rules.append(.init(types: Set(types), minimumSeverity: severity, actions: actions))
+            }
+        }
+        return playbook
     }
 }

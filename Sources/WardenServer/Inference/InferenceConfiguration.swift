@@ -33,6 +33,23 @@ public struct InferenceConfiguration: Sendable, Equatable {
     public var extraction: ExtractionDetector.Policy? = ExtractionDetector.Policy()
     /// JSONL file the alerts are appended to (`--alerts`); nil: alerts go to the audit log and metrics only.
     public var alertsFile: String?
+    /// File the alerts are appended to as CEF lines for a SIEM (`--alert-cef`).
+    public var cefFile: String?
+    /// With `cefFile`: prefix each line with an RFC 5424 syslog header naming this host.
+    public var cefSyslogHost: String?
+    /// A webhook every alert is POSTed to as JSON (`--alert-webhook`).
+    public var webhook: Webhook?
+    /// Automatic responses to alerts (block, revoke, rollback, fallback).
+    public var playbook = Playbook()
+    /// Windowed drift of inputs and predictions against each model's reference data
+    /// (`references`); nil turns it off (the default).
+    public var drift: DriftWindow.Policy?
+    /// A/B traffic splits: a served name → two or more targets (a registry version number of the
+    /// model, or another served model name) with integer weights.
+    public var splits: [String: [TrafficSplit.Target]] = [:]
+    /// OMS signature bundle per `--model` name (`--model-signature NAME=SIG`), verified with the
+    /// trusted keys before the file is loaded.
+    public var signatures: [String: String] = [:]
     /// Adversarial/OOD detection (Mahalanobis, feature squeezing, low confidence) and its policy
     /// (log, review, reject); nil turns it off (the default).
     public var adversarial: AdversarialDetector.Policy?
@@ -41,6 +58,14 @@ public struct InferenceConfiguration: Sendable, Equatable {
 
     /// Output hardening per served model name (`--harden NAME=SPEC`): top-k, rounding, label only, noise.
     public var hardening: [String: OutputHardening] = [:]
+
+    /// Where and how alerts are POSTed.
+    public struct Webhook: Sendable, Equatable {
+        /// An http(s) URL.
+        public var url: String
+        public var policy = WebhookQueue.Policy()
+        public init(url: String) { self.url = url }
+    }
 
     /// A labelled CSV table of a model's training distribution.
     public struct Reference: Sendable, Equatable {

@@ -24,6 +24,16 @@ final class InferenceMetrics: Sendable {
         var rows: [String: Int] = [:]
         var detections: [String: Int] = [:]
         var adversarial: [String: Int] = [:]
+        /// (model, target) → requests routed by a traffic split.
+        var splits: [Pair: Int] = [:]
+        /// (model, version) → requests served, rows, seconds.
+        var versions: [Pair: (requests: Int, rows: Int, seconds: Double)] = [:]
+    }
+
+    struct Pair: Hashable, Comparable {
+        var a: String
+        var b: String
+        static func < (lhs: Pair, rhs: Pair) -> Bool { (lhs.a, lhs.b) < (rhs.a, rhs.b) }
     }
 
     private let state = Mutex(State())
@@ -49,6 +59,20 @@ final class InferenceMetrics: Sendable {
 
     /// Counts a flagged query by rule (`mahalanobis`, `squeezing`, `low_confidence`).
     func countAdversarial(_ detector: String) { state.withLock { $0.adversarial[detector, default: 0] += 1 } }
+
+    /// Counts a request a traffic split sent to `target`.
+    func countSplit(_ model: String, target: String) { state.withLock { $0.splits[Pair(a: model, b: target), default: 0] += 1 } }
+
+    /// Counts a request served by a model version (A/B comparisons).
+    func countVersion(_ model: String, version: String, rows: Int, seconds: Double) {
+        state.withLock { state in
+            var entry = state.versions[Pair(a: model, b: version)] ?? (0, 0, 0)
+            entry.requests += 1
+            entry.rows += rows
+            entry.seconds += seconds
+            state.versions[Pair(a: model, b: version)] = entry
+        }
+    }
 
     /// The exposition text.
     func text() -> String {
@@ -82,6 +106,24 @@ final class InferenceMetrics: Sendable {
         Self.counter(
             &out, "guard_adversarial_detections_total", help: "Queries flagged as adversarial or out of distribution, by detector.",
             label: "detector", snapshot.adversarial)
+        out += "# HELP guard_split_requests_total Requests a traffic split routed, by split and target.\n"
+        out += "# TYPE guard_split_requests_total counter\n"
+        for (pair, count) in snapshot.splits.sorted(by: { $0.key < $1.key }) {
+            out += "guard_split_requests_total{model=\"\(Self.escape(pair.a))\",target=\"\(Self.escape(pair.b))\"} \(count)\n"
+        }
+        let versions = snapshot.versions.sorted { $0.key < $1.key }
+        typealias Entry = (requests: Int, rows: Int, seconds: Double)
+        let families: [(String, String, (Entry) -> String)] = [
+            ("guard_version_requests_total", "Successful inference requests by model and version.", { String($0.requests) }),
+            ("guard_version_rows_total", "Rows predicted by model and version.", { String($0.rows) }),
+            ("guard_version_duration_seconds_total", "Time spent serving successful requests, by model and version.", { String($0.seconds) }),
+        ]
+        for (name, help, value) in families {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) counter\n"
+            for (pair, entry) in versions {
+                out += "\(name){model=\"\(Self.escape(pair.a))\",version=\"\(Self.escape(pair.b))\"} \(value(entry))\n"
+            }
+        }
         return out
     }
 

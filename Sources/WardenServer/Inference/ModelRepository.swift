@@ -1,9 +1,11 @@
 import Hummingbird
 import Synchronization
 import WardenCore
+import WardenCrypto
 import WardenGuard
 import WardenModels
 import WardenRegistry
+import WardenScan
 
 /// Finds the model a `/v2/models/{name}[/versions/{v}]` request means and checks that the caller may
 /// use it: a `--model` file by its name, else a registry model at the configured alias (or at
@@ -15,14 +17,17 @@ final class ModelRepository: Sendable {
     let registry: Registry
     let artefacts: ArtefactStore
     let configuration: InferenceConfiguration
+    /// Keys a `--model` file's signature (`--model-signature`) must verify with.
+    let trustedKeys: [PublicKey]
     private let cache = Mutex<[String: ServedModel]>([:])
     /// Registry versions kept compiled at once (the least recently added go first).
     static let cacheCapacity = 16
 
-    init(registry: Registry, artefacts: ArtefactStore, configuration: InferenceConfiguration) {
+    init(registry: Registry, artefacts: ArtefactStore, configuration: InferenceConfiguration, trustedKeys: [PublicKey] = []) {
         self.registry = registry
         self.artefacts = artefacts
         self.configuration = configuration
+        self.trustedKeys = trustedKeys
     }
 
     /// Loads every `--model` file, so that a bad file stops the server at start.
@@ -39,12 +44,38 @@ final class ModelRepository: Sendable {
         guard let path = configuration.models[name] else { throw WardenError.notFound("No model named '\(name)'") }
         let model: ServedModel
         do {
+            try check(name: name, path: path)
             model = try ServedModel.load(name: name, version: "1", path: path)
         } catch let error as WardenError {
             throw WardenError(code: error.code, message: "Model '\(name)' (\(path)): \(error.message)", cause: error)
         }
         cache.withLock { $0["file:" + name] = model }
         return model
+    }
+
+    /// The checks a `--model` file passes before it is compiled, like a registry version: its
+    /// WardenScan scan finds nothing at or above `scanBelow` (unless `requireVerified` is off), and
+    /// its signature, when one is given, verifies with a trusted key.
+    /// - Throws: `WardenError` `.invalidInput` saying what was found or why the signature fails.
+    func check(name: String, path: String) throws {
+        if configuration.requireVerified, let threshold = Severity(rawValue: configuration.scanBelow) {
+            let report = try WardenScan.Scanner().scanFile(at: path)
+            let blocking = report.findings.filter { $0.severity >= threshold }
+            if let worst = blocking.max(by: { $0.severity < $1.severity }) {
+                throw WardenError.invalidInput(
+                    "not served: its scan found \(blocking.count) finding(s) at or above \(threshold) (\(worst.severity) \(worst.rule): \(InputValidator.clean(String(worst.message.prefix(160))))); --allow-unverified serves it anyway")
+            }
+        }
+        guard let signature = configuration.signatures[name] else { return }
+        guard !trustedKeys.isEmpty else { throw WardenError.invalidInput("not served: it has a signature (\(signature)) but the server trusts no key (--trusted-key)") }
+        let bundle = try SigstoreBundle(parsing: try FileIO.readAll(signature, limit: 64 << 20), source: signature)
+        var reasons: [String] = []
+        for key in trustedKeys {
+            let report = try ModelVerifier(key: key).verify(modelAt: path, bundle: bundle, source: signature)
+            if report.verified { return }
+            reasons.append(report.failures.map(\.summary).joined(separator: "; "))
+        }
+        throw WardenError.invalidInput("not served: its signature \(signature) does not verify with a trusted key: \(reasons.joined(separator: " | "))")
     }
 
     /// The model `name` (`name@alias` picks an alias) at `version` (nil: the file, or the alias's

@@ -6,7 +6,7 @@ extension RegistryServer {
     /// - Returns: the models' names, sorted.
     /// - Throws: `WardenError` naming the model and the file.
     public func checkInferenceModels() throws -> [String] {
-        let repository = ModelRepository(registry: registry, artefacts: artefacts, configuration: configuration.inference)
+        let repository = ModelRepository(registry: registry, artefacts: artefacts, configuration: configuration.inference, trustedKeys: trustedKeys)
         try repository.loadFiles()
         return configuration.inference.models.keys.sorted()
     }
