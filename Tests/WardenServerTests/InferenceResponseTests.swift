@@ -27,6 +27,8 @@ struct InferenceResponseTests {
         let attempts = Mutex(0)
         let failures: Int
         let delay: Double
+        /// While false, the receiver holds every post (at most `delay` seconds).
+        let open = Mutex(true)
         init(failures: Int = 0, delay: Double = 0) {
             self.failures = failures
             self.delay = delay
@@ -36,7 +38,8 @@ struct InferenceResponseTests {
             let router = Router()
             router.post("/hook") { request, _ -> Response in
                 let text = String(buffer: try await request.body.collect(upTo: 1 << 20))
-                if self.delay > 0 { try await Task.sleep(for: .milliseconds(Int64(self.delay * 1000))) }
+                let until = ContinuousClock.now + .milliseconds(Int64(self.delay * 1000))
+                while !self.open.withLock({ $0 }), ContinuousClock.now < until { try await Task.sleep(for: .milliseconds(10)) }
                 let attempt = self.attempts.withLock { count -> Int in
                     count += 1
                     return count
@@ -83,7 +86,8 @@ struct InferenceResponseTests {
     }
 
     @Test func aSlowWebhookNeverHoldsUpInference() async throws {
-        let receiver = Receiver(delay: 4)
+        let receiver = Receiver(delay: 30)
+        receiver.open.withLock { $0 = false }
         try await receiver.run { port in
             let s = try await API.setup {
                 $0.extraction = nil
@@ -99,16 +103,17 @@ struct InferenceResponseTests {
             // take at least 4 s; the bound leaves room for a loaded machine).
             let tokens = [s.client, s.granted]
             try await Application(router: s.server.router()).test(.router) { client in
-                let start = ContinuousClock.now
                 for token in tokens {
                     #expect(try await API.send(client, .post, "/v2/models/lin/infer", token: token, API.oneRow).status == .ok)
                     #expect(try await API.send(client, .post, "/v2/models/lin/infer", token: token, API.oneRow).status == .tooManyRequests)
                 }
                 #expect(try await API.send(client, .post, "/v2/models/lin/infer", token: nil, API.oneRow).status == .unauthorized)
-                #expect(ContinuousClock.now - start < .seconds(3.5), "inference waited for the webhook")
+                // The receiver has answered nothing yet: every request above returned without it.
+                #expect(receiver.bodies.withLock { $0.isEmpty }, "inference waited for the webhook")
                 let metrics = try await API.send(client, .get, "/metrics", token: nil).body
                 #expect(metrics.contains("guard_webhook_queue "), "\(metrics)")
             }
+            receiver.open.withLock { $0 = true }
             try await Self.waitFor(12) { receiver.bodies.withLock { !$0.isEmpty } }
             #expect(receiver.bodies.withLock { $0.count } >= 1)
         }
