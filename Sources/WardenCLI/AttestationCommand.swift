@@ -20,6 +20,7 @@ struct AttestationCommand: AsyncParsableCommand {
 extension AttestationCommand {
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "verify",
             abstract: "Verify an attestation's signature and that files match its subjects.",
             discussion: """
                 Exit 0 when the signature verifies with the key and every --subject file's SHA-256 \
@@ -64,6 +65,7 @@ extension AttestationCommand {
 
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "show",
             abstract: "Print the statement inside an attestation (without verifying it).",
             discussion: """
                 Example:

@@ -86,6 +86,7 @@ struct AuditCommand: AsyncParsableCommand {
 extension AuditCommand {
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "verify",
             abstract: "Check every entry's hash and link; exit 1 naming the first edited, removed or reordered entry.",
             discussion: """
                 Example:
@@ -136,6 +137,7 @@ extension AuditCommand {
 
     struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "export",
             abstract: "Export an audit chain as JSONL (verifiable) or CEF (for a SIEM).",
             discussion: """
                 JSONL keeps every field, so `warden audit verify --file` checks the export. CEF lines \

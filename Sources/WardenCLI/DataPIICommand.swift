@@ -54,6 +54,7 @@ extension PIIMaskingMode: ExpressibleByArgument {}
 extension DataPIICommand {
     struct Scan: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "scan",
             abstract: "Count the PII in a file per column (CSV), key path (JSONL) or line (text).",
             discussion: """
                 Reports counts per field and type and sample locations (row, line, field) with the \
@@ -91,6 +92,7 @@ extension DataPIICommand {
 
     struct Mask: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "mask",
             abstract: "Write a copy of a file with its PII masked (redact, partial or pseudonym).",
             discussion: """
                 redact writes type tags ([EMAIL], [PHONE], [SSN], [CARD], [IBAN], [IP], [SECRET]); \

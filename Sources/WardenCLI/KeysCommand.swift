@@ -21,6 +21,7 @@ struct KeysCommand: AsyncParsableCommand {
 extension KeysCommand {
     struct Generate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "generate",
             abstract: "Generate a signing key pair: DIR/private.pem (mode 0600) and DIR/public.pem.",
             discussion: """
                 p256, p384 and p521 keys make OpenSSF model signatures that the Python model-signing \

@@ -91,6 +91,7 @@ enum PathRelation {
 extension ModelCommand {
     struct Sign: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "sign",
             abstract: "Sign a model folder or file (OpenSSF Model Signing format, read by model-signing).",
             discussion: """
                 Writes a Sigstore bundle (one-line JSON) holding a DSSE envelope over an in-toto \
@@ -151,6 +152,7 @@ extension ModelCommand {
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "verify",
             abstract: "Verify a model against its signature (Warden's or model-signing's).",
             discussion: """
                 Exit 0 when the signature verifies with the key and every file matches; 1 when it \

@@ -100,6 +100,7 @@ extension RegistryCommand {
 
     struct Login: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "login",
             abstract: "Check a token against a registry and save both for the other commands (mode 0600).",
             discussion: """
                 Example:
@@ -126,6 +127,7 @@ extension RegistryCommand {
 
     struct Push: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "push",
             abstract: "Upload a model file or folder as a new immutable version (the model is created if new).",
             discussion: """
                 Every file is streamed with a progress bar and stored by digest; the signature (OMS \
@@ -232,6 +234,7 @@ extension RegistryCommand {
 
     struct Pull: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "pull",
             abstract: "Download a version's files into a folder; each is verified against its recorded digest.",
             discussion: """
                 Example:
@@ -284,6 +287,7 @@ extension RegistryCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "List the models you may read.",
             discussion: """
                 Example:
@@ -310,6 +314,7 @@ extension RegistryCommand {
 
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "show",
             abstract: "Show a model: its aliases and versions with their checks, or one version.",
             discussion: """
                 Example:
@@ -354,6 +359,7 @@ extension RegistryCommand {
 
     struct Promote: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "promote",
             abstract: "Point an alias at a version through its gates; exit 1 naming each failed gate.",
             discussion: """
                 Example:
@@ -382,6 +388,7 @@ extension RegistryCommand {
 
     struct Approve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "approve",
             abstract: "Approve a version as a reviewer (never your own upload).",
             discussion: """
                 Example:
@@ -407,6 +414,7 @@ extension RegistryCommand {
 
     struct Rollback: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "rollback",
             abstract: "Move an alias back to the version it pointed to before its last move (gates apply).",
             discussion: """
                 Example:
@@ -442,6 +450,7 @@ extension RegistryCommand {
 
         struct Create: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
+                commandName: "create",
                 abstract: "Make a token for a principal (created if new) and print it; it is shown only once.",
                 discussion: """
                     Without --model the role is global; with --model (repeatable; names or prefix*) \
@@ -481,6 +490,7 @@ extension RegistryCommand {
 
         struct Revoke: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
+                commandName: "revoke",
                 abstract: "Revoke a token by its id (the 12 hex digits after wdn_).",
                 discussion: """
                     Example:

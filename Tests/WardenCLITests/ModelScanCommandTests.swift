@@ -59,4 +59,17 @@ struct ModelScanCommandTests {
         #expect(text.contains("fix: "))
         #expect(text.hasSuffix("scanned 1 file(s): 1 unsafe at --fail-on high; findings: 1 critical"))
     }
+
+    /// ArgumentParser builds the whole command tree on every run, and names a command that does not
+    /// name itself with `String(describing: Type.self)`: four first-time protocol casts per command,
+    /// each of which walks every protocol-conformance record of the 237 MB static `warden` binary.
+    /// Naming every command keeps that out of `warden model scan`'s start-up (docs/BENCHMARKS.md,
+    /// "Scanner speed").
+    @Test func everyCommandNamesItselfSoStartUpDescribesNoType() {
+        let commands = CLICommandTests.allCommands()
+        #expect(commands.count > 50)
+        for command in commands {
+            #expect(command.configuration.commandName != nil, "\(command) sets no commandName in its configuration")
+        }
+    }
 }
