@@ -12,6 +12,7 @@ extension RegistryCommand {
     /// `warden registry rekey --data DIR --keyring DIR [--database URL] [--reencrypt]`.
     struct Rekey: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "rekey",
             abstract: "Move every artefact blob of an encrypted registry store onto the keyring's current key.",
             discussion: """
                 Run it on the server's data folder after `warden keys rotate`. Each blob's data key \
