@@ -88,6 +88,7 @@ struct IncidentCommand: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "Incidents (newest first), the clients blocked now and the fallbacks in force.",
             discussion: """
                 Example:
@@ -124,6 +125,7 @@ struct IncidentCommand: AsyncParsableCommand {
 
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "show",
             abstract: "One incident: the alert's details and each playbook action with its outcome.",
             discussion: """
                 Example:
@@ -149,6 +151,7 @@ struct IncidentCommand: AsyncParsableCommand {
 
     struct Block: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "block",
             abstract: "Refuse a client's inference requests (403) for a time or until unblocked.",
             discussion: """
                 CLIENT is the principal id (the `client_id` of `warden incident list --json`; for \
@@ -181,6 +184,7 @@ struct IncidentCommand: AsyncParsableCommand {
 
     struct Unblock: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "unblock",
             abstract: "Lift a client's block (a playbook's or a person's).",
             discussion: """
                 Example:
@@ -202,6 +206,7 @@ struct IncidentCommand: AsyncParsableCommand {
 
     struct Rollback: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "rollback",
             abstract: "Move a registry model's alias back to the version it pointed to before (gates apply).",
             discussion: """
                 Example:
@@ -228,6 +233,7 @@ struct IncidentCommand: AsyncParsableCommand {
 
     struct Restore: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "restore",
             abstract: "End a playbook's fallback: the model serves itself again.",
             discussion: """
                 Example:
