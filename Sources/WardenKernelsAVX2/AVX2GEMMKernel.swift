@@ -12,10 +12,12 @@ package enum AVX2GEMMKernel {
     package static let nr = 16
 
     /// Multiplies a packed `rows × depth` block of A by a packed `depth × columns` block of B into C
-    /// (row-major, leading dimension `ldc`), overwriting C or adding to it.
+    /// (row-major, leading dimension `ldc`), overwriting C or adding to it, adding `rowBias[i]` to row
+    /// `i` when given (with `accumulate` off: C = A·B + bias, a convolution's bias), then applying ReLU
+    /// when `relu` (`x ≤ 0 → 0`, NaN kept).
     package static func macroKernel(
         rows: Int, columns: Int, depth: Int, packedA: UnsafePointer<Float>, packedB: UnsafePointer<Float>,
-        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool
+        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, relu: Bool, rowBias: UnsafePointer<Float>?
     ) {
         withUnsafeTemporaryAllocation(of: Float.self, capacity: 96) { tile in
             var j = 0
@@ -28,7 +30,7 @@ package enum AVX2GEMMKernel {
                     let height = min(6, rows - i)
                     tileKernel(
                         depth: depth, a: a, b: b, c: c + i * ldc + j, ldc: ldc, rows: height, columns: width,
-                        accumulate: accumulate, tile: tile.baseAddress!)
+                        accumulate: accumulate, relu: relu, bias: rowBias.map { $0 + i }, tile: tile.baseAddress!)
                     i += 6
                     a += depth * 6
                 }
@@ -38,10 +40,47 @@ package enum AVX2GEMMKernel {
         }
     }
 
+    /// `x ≤ 0 → 0` lane by lane (NaN kept), as the tensor `relu`.
+    @inline(__always)
+    static func relu(_ x: SIMD8<Float>) -> SIMD8<Float> { x.replacing(with: 0, where: x .<= 0) }
+
+    /// Stores one `nr`-wide accumulator row: `C (+)= acc`, then ReLU when asked.
+    @inline(__always)
+    static func store(_ values: SIMD8<Float>, _ row: UnsafeMutableRawPointer, _ offset: Int, _ accumulate: Bool, _ relu: Bool) {
+        var x = accumulate ? values + row.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self) : values
+        if relu { x = Self.relu(x) }
+        row.storeBytes(of: x, toByteOffset: offset, as: SIMD8<Float>.self)
+    }
+
+    /// Stores one `nr`-wide accumulator row plus its bias: `C = acc + bias`, then ReLU when asked.
+    @inline(__always)
+    static func store(_ values: SIMD8<Float>, _ row: UnsafeMutableRawPointer, _ offset: Int, bias: SIMD8<Float>, _ relu: Bool) {
+        var x = values + bias
+        if relu { x = Self.relu(x) }
+        row.storeBytes(of: x, toByteOffset: offset, as: SIMD8<Float>.self)
+    }
+
+    /// Writes `rows × columns` of a row-major `tile` (rows `nr` apart) into C: the edge path.
+    static func storeEdge(
+        _ tile: UnsafePointer<Float>, rows: Int, columns: Int, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, relu: Bool,
+        bias: UnsafePointer<Float>? = nil
+    ) {
+        for r in 0..<rows {
+            let out = c + r * ldc
+            let line = tile + r * 16
+            for j in 0..<columns {
+                var x = accumulate ? line[j] + out[j] : line[j]
+                if let bias { x = x + bias[r] }
+                if relu && x <= 0 { x = 0 }
+                out[j] = x
+            }
+        }
+    }
+
     @inline(__always)
     static func tileKernel(
         depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int,
-        rows: Int, columns: Int, accumulate: Bool, tile: UnsafeMutablePointer<Float>
+        rows: Int, columns: Int, accumulate: Bool, relu: Bool, bias: UnsafePointer<Float>?, tile: UnsafeMutablePointer<Float>
     ) {
         var c0_0 = SIMD8<Float>(); var c0_1 = SIMD8<Float>()
         var c1_0 = SIMD8<Float>(); var c1_1 = SIMD8<Float>()
@@ -78,45 +117,51 @@ package enum AVX2GEMMKernel {
             p += 1
         }
         if rows == 6 && columns == 16 {
-            if accumulate {
+            if let bias {
                 let r0 = UnsafeMutableRawPointer(c + 0 * ldc)
-                r0.storeBytes(of: c0_0 + r0.loadUnaligned(fromByteOffset: 0, as: SIMD8<Float>.self), toByteOffset: 0, as: SIMD8<Float>.self)
-                r0.storeBytes(of: c0_1 + r0.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self), toByteOffset: 32, as: SIMD8<Float>.self)
+                let bias0 = SIMD8<Float>(repeating: bias[0])
+                store(c0_0, r0, 0, bias: bias0, relu)
+                store(c0_1, r0, 32, bias: bias0, relu)
                 let r1 = UnsafeMutableRawPointer(c + 1 * ldc)
-                r1.storeBytes(of: c1_0 + r1.loadUnaligned(fromByteOffset: 0, as: SIMD8<Float>.self), toByteOffset: 0, as: SIMD8<Float>.self)
-                r1.storeBytes(of: c1_1 + r1.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self), toByteOffset: 32, as: SIMD8<Float>.self)
+                let bias1 = SIMD8<Float>(repeating: bias[1])
+                store(c1_0, r1, 0, bias: bias1, relu)
+                store(c1_1, r1, 32, bias: bias1, relu)
                 let r2 = UnsafeMutableRawPointer(c + 2 * ldc)
-                r2.storeBytes(of: c2_0 + r2.loadUnaligned(fromByteOffset: 0, as: SIMD8<Float>.self), toByteOffset: 0, as: SIMD8<Float>.self)
-                r2.storeBytes(of: c2_1 + r2.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self), toByteOffset: 32, as: SIMD8<Float>.self)
+                let bias2 = SIMD8<Float>(repeating: bias[2])
+                store(c2_0, r2, 0, bias: bias2, relu)
+                store(c2_1, r2, 32, bias: bias2, relu)
                 let r3 = UnsafeMutableRawPointer(c + 3 * ldc)
-                r3.storeBytes(of: c3_0 + r3.loadUnaligned(fromByteOffset: 0, as: SIMD8<Float>.self), toByteOffset: 0, as: SIMD8<Float>.self)
-                r3.storeBytes(of: c3_1 + r3.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self), toByteOffset: 32, as: SIMD8<Float>.self)
+                let bias3 = SIMD8<Float>(repeating: bias[3])
+                store(c3_0, r3, 0, bias: bias3, relu)
+                store(c3_1, r3, 32, bias: bias3, relu)
                 let r4 = UnsafeMutableRawPointer(c + 4 * ldc)
-                r4.storeBytes(of: c4_0 + r4.loadUnaligned(fromByteOffset: 0, as: SIMD8<Float>.self), toByteOffset: 0, as: SIMD8<Float>.self)
-                r4.storeBytes(of: c4_1 + r4.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self), toByteOffset: 32, as: SIMD8<Float>.self)
+                let bias4 = SIMD8<Float>(repeating: bias[4])
+                store(c4_0, r4, 0, bias: bias4, relu)
+                store(c4_1, r4, 32, bias: bias4, relu)
                 let r5 = UnsafeMutableRawPointer(c + 5 * ldc)
-                r5.storeBytes(of: c5_0 + r5.loadUnaligned(fromByteOffset: 0, as: SIMD8<Float>.self), toByteOffset: 0, as: SIMD8<Float>.self)
-                r5.storeBytes(of: c5_1 + r5.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self), toByteOffset: 32, as: SIMD8<Float>.self)
-            } else {
-                let r0 = UnsafeMutableRawPointer(c + 0 * ldc)
-                r0.storeBytes(of: c0_0, toByteOffset: 0, as: SIMD8<Float>.self)
-                r0.storeBytes(of: c0_1, toByteOffset: 32, as: SIMD8<Float>.self)
-                let r1 = UnsafeMutableRawPointer(c + 1 * ldc)
-                r1.storeBytes(of: c1_0, toByteOffset: 0, as: SIMD8<Float>.self)
-                r1.storeBytes(of: c1_1, toByteOffset: 32, as: SIMD8<Float>.self)
-                let r2 = UnsafeMutableRawPointer(c + 2 * ldc)
-                r2.storeBytes(of: c2_0, toByteOffset: 0, as: SIMD8<Float>.self)
-                r2.storeBytes(of: c2_1, toByteOffset: 32, as: SIMD8<Float>.self)
-                let r3 = UnsafeMutableRawPointer(c + 3 * ldc)
-                r3.storeBytes(of: c3_0, toByteOffset: 0, as: SIMD8<Float>.self)
-                r3.storeBytes(of: c3_1, toByteOffset: 32, as: SIMD8<Float>.self)
-                let r4 = UnsafeMutableRawPointer(c + 4 * ldc)
-                r4.storeBytes(of: c4_0, toByteOffset: 0, as: SIMD8<Float>.self)
-                r4.storeBytes(of: c4_1, toByteOffset: 32, as: SIMD8<Float>.self)
-                let r5 = UnsafeMutableRawPointer(c + 5 * ldc)
-                r5.storeBytes(of: c5_0, toByteOffset: 0, as: SIMD8<Float>.self)
-                r5.storeBytes(of: c5_1, toByteOffset: 32, as: SIMD8<Float>.self)
+                let bias5 = SIMD8<Float>(repeating: bias[5])
+                store(c5_0, r5, 0, bias: bias5, relu)
+                store(c5_1, r5, 32, bias: bias5, relu)
+                return
             }
+            let r0 = UnsafeMutableRawPointer(c + 0 * ldc)
+            store(c0_0, r0, 0, accumulate, relu)
+            store(c0_1, r0, 32, accumulate, relu)
+            let r1 = UnsafeMutableRawPointer(c + 1 * ldc)
+            store(c1_0, r1, 0, accumulate, relu)
+            store(c1_1, r1, 32, accumulate, relu)
+            let r2 = UnsafeMutableRawPointer(c + 2 * ldc)
+            store(c2_0, r2, 0, accumulate, relu)
+            store(c2_1, r2, 32, accumulate, relu)
+            let r3 = UnsafeMutableRawPointer(c + 3 * ldc)
+            store(c3_0, r3, 0, accumulate, relu)
+            store(c3_1, r3, 32, accumulate, relu)
+            let r4 = UnsafeMutableRawPointer(c + 4 * ldc)
+            store(c4_0, r4, 0, accumulate, relu)
+            store(c4_1, r4, 32, accumulate, relu)
+            let r5 = UnsafeMutableRawPointer(c + 5 * ldc)
+            store(c5_0, r5, 0, accumulate, relu)
+            store(c5_1, r5, 32, accumulate, relu)
             return
         }
         let t = UnsafeMutableRawPointer(tile)
@@ -132,14 +177,97 @@ package enum AVX2GEMMKernel {
         t.storeBytes(of: c4_1, toByteOffset: 288, as: SIMD8<Float>.self)
         t.storeBytes(of: c5_0, toByteOffset: 320, as: SIMD8<Float>.self)
         t.storeBytes(of: c5_1, toByteOffset: 352, as: SIMD8<Float>.self)
-        for r in 0..<rows {
-            let out = c + r * ldc
-            let line = tile + r * 16
-            if accumulate {
-                for j in 0..<columns { out[j] += line[j] }
-            } else {
-                for j in 0..<columns { out[j] = line[j] }
+        storeEdge(tile, rows: rows, columns: columns, c: c, ldc: ldc, accumulate: accumulate, relu: relu, bias: bias)
+    }
+
+    /// `C (+)= A · B` (then ReLU) for a few rows of an unpacked A (`A[i, p]` at `a[i·aRowStride + p]`,
+    /// already scaled by alpha) and a packed `depth × columns` block of B: each row streams B once,
+    /// 4 slivers at a time, with no packing of A. Every element of C gets exactly the sums
+    /// ``macroKernel(rows:columns:depth:packedA:packedB:c:ldc:accumulate:relu:rowBias:)`` computes, in the same
+    /// order, so the two may be mixed freely (a batch of one gives the same bits as a batch of many).
+    package static func rowKernel(
+        rows: Int, columns: Int, depth: Int, a: UnsafePointer<Float>, aRowStride: Int, packedB: UnsafePointer<Float>,
+        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, relu: Bool
+    ) {
+        let slivers = (columns + 15) / 16
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 16) { tile in
+            for i in 0..<rows {
+                let x = a + i * aRowStride
+                let out = c + i * ldc
+                var s = 0
+                while s + 4 <= slivers && (s + 4) * 16 <= columns {
+                    rowGroup(depth: depth, x: x, b: packedB + s * depth * 16, c: out + s * 16, accumulate: accumulate, relu: relu)
+                    s += 4
+                }
+                while s < slivers {
+                    let width = min(16, columns - s * 16)
+                    rowSliver(depth: depth, x: x, b: packedB + s * depth * 16, c: out + s * 16, width: width, accumulate: accumulate, relu: relu, tile: tile.baseAddress!)
+                    s += 1
+                }
             }
         }
+    }
+
+    /// One row times 4 whole slivers of B.
+    @inline(__always)
+    static func rowGroup(depth: Int, x: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, accumulate: Bool, relu: Bool) {
+        var s0_0 = SIMD8<Float>(); var s0_1 = SIMD8<Float>()
+        var s1_0 = SIMD8<Float>(); var s1_1 = SIMD8<Float>()
+        var s2_0 = SIMD8<Float>(); var s2_1 = SIMD8<Float>()
+        var s3_0 = SIMD8<Float>(); var s3_1 = SIMD8<Float>()
+        let pb = UnsafeRawPointer(b)
+        let stride = depth * 64
+        var offset = 0
+        var p = 0
+        while p < depth {
+            let a = SIMD8<Float>(repeating: x[p])
+            s0_0 = s0_0.addingProduct(a, pb.loadUnaligned(fromByteOffset: 0 * stride + offset + 0, as: SIMD8<Float>.self))
+            s0_1 = s0_1.addingProduct(a, pb.loadUnaligned(fromByteOffset: 0 * stride + offset + 32, as: SIMD8<Float>.self))
+            s1_0 = s1_0.addingProduct(a, pb.loadUnaligned(fromByteOffset: 1 * stride + offset + 0, as: SIMD8<Float>.self))
+            s1_1 = s1_1.addingProduct(a, pb.loadUnaligned(fromByteOffset: 1 * stride + offset + 32, as: SIMD8<Float>.self))
+            s2_0 = s2_0.addingProduct(a, pb.loadUnaligned(fromByteOffset: 2 * stride + offset + 0, as: SIMD8<Float>.self))
+            s2_1 = s2_1.addingProduct(a, pb.loadUnaligned(fromByteOffset: 2 * stride + offset + 32, as: SIMD8<Float>.self))
+            s3_0 = s3_0.addingProduct(a, pb.loadUnaligned(fromByteOffset: 3 * stride + offset + 0, as: SIMD8<Float>.self))
+            s3_1 = s3_1.addingProduct(a, pb.loadUnaligned(fromByteOffset: 3 * stride + offset + 32, as: SIMD8<Float>.self))
+            offset += 64
+            p += 1
+        }
+        let out = UnsafeMutableRawPointer(c)
+        store(s0_0, out, 0, accumulate, relu)
+        store(s0_1, out, 32, accumulate, relu)
+        store(s1_0, out, 64, accumulate, relu)
+        store(s1_1, out, 96, accumulate, relu)
+        store(s2_0, out, 128, accumulate, relu)
+        store(s2_1, out, 160, accumulate, relu)
+        store(s3_0, out, 192, accumulate, relu)
+        store(s3_1, out, 224, accumulate, relu)
+    }
+
+    /// One row times one sliver of B, of which the first `width` columns are kept.
+    @inline(__always)
+    static func rowSliver(
+        depth: Int, x: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, width: Int, accumulate: Bool,
+        relu: Bool, tile: UnsafeMutablePointer<Float>
+    ) {
+        var s0 = SIMD8<Float>(); var s1 = SIMD8<Float>()
+        var pb = UnsafeRawPointer(b)
+        var p = 0
+        while p < depth {
+            let a = SIMD8<Float>(repeating: x[p])
+            s0 = s0.addingProduct(a, pb.loadUnaligned(fromByteOffset: 0, as: SIMD8<Float>.self))
+            s1 = s1.addingProduct(a, pb.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self))
+            pb += 64
+            p += 1
+        }
+        if width == 16 {
+            let out = UnsafeMutableRawPointer(c)
+            store(s0, out, 0, accumulate, relu)
+            store(s1, out, 32, accumulate, relu)
+            return
+        }
+        let t = UnsafeMutableRawPointer(tile)
+        t.storeBytes(of: s0, toByteOffset: 0, as: SIMD8<Float>.self)
+        t.storeBytes(of: s1, toByteOffset: 32, as: SIMD8<Float>.self)
+        storeEdge(tile, rows: 1, columns: width, c: c, ldc: 0, accumulate: accumulate, relu: relu)
     }
 }

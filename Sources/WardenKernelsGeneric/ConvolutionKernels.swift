@@ -357,12 +357,6 @@ extension ConvolutionKernels {
         }
     }
 
-    /// `rows` rows of `columns` floats, `ldc` apart, each set to `values[row]` (a convolution's bias,
-    /// before the product accumulates onto it).
-    package static func fillRows(_ c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, columns: Int, values: UnsafePointer<Float>) {
-        for r in 0..<rows { (c + r * ldc).update(repeating: values[r], count: columns) }
-    }
-
     /// ReLU in place over `rows` rows of `columns` floats, `ldc` apart (NaN stays NaN, as `relu`).
     package static func reluRows(_ c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, columns: Int) {
         for r in 0..<rows {

@@ -40,21 +40,34 @@ struct Conv2DForward: @unchecked Sendable {
 
     func release() { PackingBufferPool.give(packedWeights) }
 
-    /// `y = conv(x) (+ bias) (then ReLU)` for the whole batch.
-    func run(x: UnsafePointer<Float>, bias: UnsafePointer<Float>?, relu: Bool, y: UnsafeMutablePointer<Float>, threads: Int) {
+    /// Max pooling applied to each image's output before it leaves the cache (inference): `geometry`
+    /// pools one `[M, H', W']` output image.
+    struct Pooling: Sendable {
+        var geometry: WindowGeometry
+        var kernels: KernelSet
+        var plane: Int { geometry.outputHeight * geometry.outputWidth }
+    }
+
+    /// `y = conv(x) (+ bias) (then ReLU) (then max pooling)` for the whole batch.
+    func run(
+        x: UnsafePointer<Float>, bias: UnsafePointer<Float>?, relu: Bool, pooling: Pooling? = nil, y: UnsafeMutablePointer<Float>,
+        threads: Int
+    ) {
         let spatial = plan.spatial
         let flops = 2 * plan.batch * plan.outputChannels * plan.patchSize * spatial
         let workers = flops < GEMM.parallelThreshold ? 1 : Swift.max(1, threads)
-        // Fewer images than workers: split each image's columns into nr-aligned parts too.
+        // Fewer images than workers: split each image's columns into nr-aligned parts too (not when
+        // pooling, which needs whole images).
         let slivers = (spatial + blocking.nr - 1) / blocking.nr
-        let splits = plan.batch >= workers ? 1 : Swift.min(slivers, (workers + plan.batch - 1) / plan.batch)
+        let splits = plan.batch >= workers || pooling != nil ? 1 : Swift.min(slivers, (workers + plan.batch - 1) / plan.batch)
         let units = plan.batch * splits
         let parts = Swift.min(workers, units)
         let job = Job(x: x, bias: bias, y: y, relu: relu)
+        let imageSize = plan.outputChannels * spatial
         let body: @Sendable (Int) -> Void = { part in
             let first = units * part / parts, last = units * (part + 1) / parts
-            let scratch = PackingBufferPool.take(
-                plan.channels * padded.plane + Swift.min(blocking.kc, plan.patchSize) * Swift.min(blocking.nc, slivers * blocking.nr))
+            let packing = plan.channels * padded.plane + Swift.min(blocking.kc, plan.patchSize) * Swift.min(blocking.nc, slivers * blocking.nr)
+            let scratch = PackingBufferPool.take(packing + (pooling == nil ? 0 : imageSize))
             defer { PackingBufferPool.give(scratch) }
             var paddedImage = -1
             for unit in first..<last {
@@ -66,7 +79,15 @@ struct Conv2DForward: @unchecked Sendable {
                     preparePadded(job.x + image * plan.channels * plan.inputPlane, into: scratch.pointer)
                     paddedImage = image
                 }
-                compute(image: image, columns: c0..<c1, job: job, scratch: scratch.pointer)
+                guard let pooling else {
+                    compute(image: image, columns: c0..<c1, job: job, out: job.y + image * imageSize, scratch: scratch.pointer)
+                    continue
+                }
+                let convolved = scratch.pointer + packing
+                compute(image: image, columns: c0..<c1, job: job, out: convolved, scratch: scratch.pointer)
+                Tensor.maxPoolPlanes(
+                    pooling.geometry, planes: plan.outputChannels, x: convolved, out: job.y + image * plan.outputChannels * pooling.plane,
+                    argmax: nil, kernels: pooling.kernels)
             }
         }
         if parts == 1 {
@@ -90,7 +111,8 @@ struct Conv2DForward: @unchecked Sendable {
         ConvolutionKernels.pad(plan.geometry, padded, channels: plan.channels, x: image, into: scratch)
     }
 
-    func compute(image: Int, columns: Range<Int>, job: Job, scratch: UnsafeMutablePointer<Float>) {
+    /// Columns `columns` of one image's `[M, H'·W']` output, written to `out`.
+    func compute(image: Int, columns: Range<Int>, job: Job, out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
         let spatial = plan.spatial, k = plan.patchSize
         let direct = padded.isImage(plan.geometry)
         let source = direct ? job.x + image * plan.channels * plan.inputPlane : UnsafePointer(scratch)
@@ -99,10 +121,8 @@ struct Conv2DForward: @unchecked Sendable {
         offsets.withUnsafeBufferPointer { offsets in
             for g in 0..<plan.groups {
                 let groupImage = source + g * plan.geometry.channels * padded.plane
-                let c = job.y + (image * plan.outputChannels + g * perGroup) * spatial
-                if let bias = job.bias {
-                    ConvolutionKernels.fillRows(c + columns.lowerBound, ldc: spatial, rows: perGroup, columns: columns.count, values: bias + g * perGroup)
-                }
+                let c = out + g * perGroup * spatial
+                let bias = job.bias.map { $0 + g * perGroup }
                 var jc = columns.lowerBound
                 while jc < columns.upperBound {
                     let nc = Swift.min(blocking.nc, columns.upperBound - jc)
@@ -116,15 +136,15 @@ struct Conv2DForward: @unchecked Sendable {
                         var ic = 0
                         while ic < perGroup {
                             let mc = Swift.min(blocking.mc, perGroup - ic)
-                            blocking.macroKernel(mc, nc, kc, a + ic / mr * mr * kc, packedB, c + ic * spatial + jc, spatial, job.bias != nil || pc > 0)
+                            // The bias joins the first depth block's sums (C = A·B + bias), as seeding C with it would.
+                            blocking.macroKernel(
+                                mc, nc, kc, a + ic / mr * mr * kc, packedB, c + ic * spatial + jc, spatial, pc > 0,
+                                job.relu && pc + kc == k, pc == 0 ? bias.map { $0 + ic } : nil)
                             ic += mc
                         }
                         pc += kc
                     }
                     jc += nc
-                }
-                if job.relu {
-                    ConvolutionKernels.reluRows(c + columns.lowerBound, ldc: spatial, rows: perGroup, columns: columns.count)
                 }
             }
         }

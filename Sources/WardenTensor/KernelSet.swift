@@ -7,10 +7,10 @@ import WardenKernelsGeneric
 /// set, and only sets the CPU reports (cpuid + xgetbv) are ever called, so no CPU sees an instruction
 /// it lacks.
 public struct KernelSet: Hashable, Sendable, CustomStringConvertible, CaseIterable {
-    private enum Internal: String, Sendable, CaseIterable {
+    fileprivate enum Internal: String, Sendable, CaseIterable {
         case generic, avx2, avx512
     }
-    private let value: Internal
+    fileprivate let value: Internal
     private init(_ value: Internal) { self.value = value }
 
     /// Portable Swift SIMD (baseline x86-64 or any CPU).
@@ -46,26 +46,56 @@ public struct KernelSet: Hashable, Sendable, CustomStringConvertible, CaseIterab
     var gemm: GEMMBlocking {
         switch value {
         case .generic:
-            GEMMBlocking(mr: GenericGEMMKernel.mr, nr: GenericGEMMKernel.nr, kc: 256, mc: 72, nc: 2048, macroKernel: GenericGEMMKernel.macroKernel)
+            GEMMBlocking(
+                mr: GenericGEMMKernel.mr, nr: GenericGEMMKernel.nr, kc: 256, mc: 72, nc: 2048, rowKernelRows: 3,
+                macroKernel: GenericGEMMKernel.macroKernel, rowKernel: GenericGEMMKernel.rowKernel)
         case .avx2:
-            GEMMBlocking(mr: AVX2GEMMKernel.mr, nr: AVX2GEMMKernel.nr, kc: 256, mc: 120, nc: 2048, macroKernel: AVX2GEMMKernel.macroKernel)
+            GEMMBlocking(
+                mr: AVX2GEMMKernel.mr, nr: AVX2GEMMKernel.nr, kc: 256, mc: 120, nc: 2048, rowKernelRows: 3,
+                macroKernel: AVX2GEMMKernel.macroKernel, rowKernel: AVX2GEMMKernel.rowKernel)
         case .avx512:
-            GEMMBlocking(mr: AVX512GEMMKernel.mr, nr: AVX512GEMMKernel.nr, kc: 384, mc: 144, nc: 2048, macroKernel: AVX512GEMMKernel.macroKernel)
+            GEMMBlocking(
+                mr: AVX512GEMMKernel.mr, nr: AVX512GEMMKernel.nr, kc: 384, mc: 144, nc: 2048, rowKernelRows: 6,
+                macroKernel: AVX512GEMMKernel.macroKernel, rowKernel: AVX512GEMMKernel.rowKernel)
+        }
+    }
+}
+
+extension KernelSet {
+    typealias MaxPool2x2 = @Sendable (
+        _ planes: Int, _ height: Int, _ width: Int, _ outputHeight: Int, _ outputWidth: Int, _ x: UnsafePointer<Float>,
+        _ out: UnsafeMutablePointer<Float>, _ argmax: UnsafeMutablePointer<Int32>?
+    ) -> Void
+
+    /// Max pooling over 2 × 2 windows with stride 2, built for this set (the generic one when this
+    /// CPU lacks it).
+    var maxPool2x2: MaxPool2x2 {
+        switch (isSupported ? self : .generic).value {
+        case .generic: GenericWindowKernels.maxPool2x2
+        case .avx2: AVX2WindowKernels.maxPool2x2
+        case .avx512: AVX512WindowKernels.maxPool2x2
         }
     }
 }
 
 /// The shape of one kernel set's GEMM: register tile `mr × nr`, cache blocks `mc × kc` of A and
-/// `kc × nc` of B, and the macro-kernel that multiplies packed blocks.
+/// `kc × nc` of B, the macro-kernel that multiplies packed blocks, and the row kernel that multiplies
+/// up to `rowKernelRows` unpacked rows of A by a packed block of B (the same sums, in the same order).
 struct GEMMBlocking: Sendable {
     typealias MacroKernel = @Sendable (
         _ rows: Int, _ columns: Int, _ depth: Int, _ packedA: UnsafePointer<Float>, _ packedB: UnsafePointer<Float>,
-        _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool
+        _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool, _ relu: Bool, _ rowBias: UnsafePointer<Float>?
+    ) -> Void
+    typealias RowKernel = @Sendable (
+        _ rows: Int, _ columns: Int, _ depth: Int, _ a: UnsafePointer<Float>, _ aRowStride: Int, _ packedB: UnsafePointer<Float>,
+        _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool, _ relu: Bool
     ) -> Void
     var mr: Int
     var nr: Int
     var kc: Int
     var mc: Int
     var nc: Int
+    var rowKernelRows: Int
     var macroKernel: MacroKernel
+    var rowKernel: RowKernel
 }

@@ -122,6 +122,20 @@ extension Tensor where Element == Float {
     /// whatever the split, so results do not depend on the thread count.
     /// - Throws: `.invalidInput` when the shapes or options do not fit.
     package func conv2d(weight: Tensor, bias: Tensor?, options: Conv2DOptions, relu: Bool) throws -> Tensor {
+        try conv2d(weight: weight, bias: bias, options: options, relu: relu, maxPool: nil)
+    }
+
+    /// The output shape of ``conv2d(weight:bias:options:)`` for these input and weight shapes.
+    /// - Throws: `.invalidInput` when the shapes or options do not fit.
+    package static func conv2dOutputShape(input: [Int], weight: [Int], options: Conv2DOptions) throws -> [Int] {
+        try Conv2DPlan(input: input, weight: weight, options: options).outputShape
+    }
+
+    /// ``conv2d(weight:bias:options:relu:)`` followed by max pooling (ONNX `Conv` → `Relu` →
+    /// `MaxPool`): each image's convolution is pooled while it is still in cache, so the full-size
+    /// output is never written. The same values as the three operations one after the other.
+    /// - Throws: `.invalidInput` when the shapes or options do not fit.
+    package func conv2d(weight: Tensor, bias: Tensor?, options: Conv2DOptions, relu: Bool, maxPool: Pool2DOptions?) throws -> Tensor {
         let plan = try Conv2DPlan(input: shape, weight: weight.shape, options: options)
         if let bias, bias.shape != [plan.outputChannels] {
             throw WardenError.invalidInput("Conv2D bias \(bias.shape) must be [\(plan.outputChannels)]")
@@ -131,12 +145,20 @@ extension Tensor where Element == Float {
         let b = bias?.contiguous()
         let kernels = TensorRuntime.kernels
         let threads = TensorRuntime.threads
-        return try Tensor.build(shape: plan.outputShape) { out in
-            guard plan.spatial > 0, plan.batch > 0, plan.outputChannels > 0 else { return }
+        var pooling: Conv2DForward.Pooling?
+        var outputShape = plan.outputShape
+        if let maxPool {
+            let geometry = try Tensor.poolGeometry(shape: plan.outputShape, maxPool)
+            pooling = Conv2DForward.Pooling(geometry: geometry, kernels: kernels)
+            outputShape = [plan.batch, plan.outputChannels, geometry.outputHeight, geometry.outputWidth]
+        }
+        return try Tensor.build(shape: outputShape) { out in
+            guard plan.spatial > 0, plan.batch > 0, plan.outputChannels > 0, out.count > 0 else { return }
             let forward = Conv2DForward(plan: plan, kernels: kernels, weight: w.pointer)
             defer { forward.release() }
             forward.run(
-                x: x.pointer, bias: b.map { UnsafePointer($0.pointer) }, relu: relu, y: out.baseAddress!, threads: threads)
+                x: x.pointer, bias: b.map { UnsafePointer($0.pointer) }, relu: relu, pooling: pooling, y: out.baseAddress!,
+                threads: threads)
         }
     }
 

@@ -59,6 +59,14 @@ extension Tensor where Element == Float {
         _ a: Tensor, _ b: Tensor, _ c: Tensor? = nil, alpha: Float = 1, beta: Float = 1, transposeA: Bool = false,
         transposeB: Bool = false
     ) throws -> Tensor {
+        try gemm(a, b, c, alpha: alpha, beta: beta, transposeA: transposeA, transposeB: transposeB, relu: false)
+    }
+
+    /// ``gemm(_:_:_:alpha:beta:transposeA:transposeB:)``, then ReLU in the same pass when `relu`
+    /// (ONNX `Gemm` → `Relu`).
+    package static func gemm(
+        _ a: Tensor, _ b: Tensor, _ c: Tensor?, alpha: Float, beta: Float, transposeA: Bool, transposeB: Bool, relu: Bool
+    ) throws -> Tensor {
         guard a.rank == 2, b.rank == 2 else {
             throw WardenError.invalidInput("Gemm needs matrices, got \(a.shape) and \(b.shape)")
         }
@@ -68,18 +76,62 @@ extension Tensor where Element == Float {
         guard right.shape[0] == k else {
             throw WardenError.invalidInput("Gemm inner dimensions differ: \(a.shape)\(transposeA ? "ᵀ" : "") × \(b.shape)\(transposeB ? "ᵀ" : "")")
         }
-        let seed: Tensor? = c == nil || beta == 0 ? nil : try c!.broadcast(to: [m, n]).contiguous()
+        let seed = try seedView(c, beta: beta, m: m, n: n)
         return try build(shape: [m, n]) { out in
             guard let base = out.baseAddress, m > 0, n > 0 else { return }
-            if let seed {
-                base.update(from: seed.pointer, count: m * n)
-            } else {
-                base.update(repeating: 0, count: m * n)
-            }
+            fill(base, m: m, n: n, seed: seed)
             GEMM.multiply(
                 m: m, n: n, k: k, alpha: alpha, a: left.pointer, aRowStride: left.strides[0], aColumnStride: left.strides[1],
                 b: right.pointer, bRowStride: right.strides[0], bColumnStride: right.strides[1], beta: seed == nil ? 0 : beta,
-                c: base, ldc: n)
+                c: base, ldc: n, relu: relu)
+        }
+    }
+
+    /// `alpha · x · W + beta · C` (then ReLU when `relu`) for `x` `[M, K]` and weights `W` `[K, N]`
+    /// packed in advance (a dense layer at inference; ONNX `Gemm` with a constant `B`). Each row of
+    /// the result gets the same bits whatever the batch size and thread count.
+    /// - Throws: `.invalidInput` when `x` is not a `[M, K]` matrix or `C` does not broadcast to `[M, N]`.
+    package static func dense(
+        _ x: Tensor, _ weights: DenseWeights, bias c: Tensor?, alpha: Float = 1, beta: Float = 1, relu: Bool = false
+    ) throws -> Tensor {
+        let (k, n) = (weights.matrix.shape[0], weights.matrix.shape[1])
+        guard x.rank == 2, x.shape[1] == k else {
+            throw WardenError.invalidInput("Gemm inner dimensions differ: \(x.shape) × \(weights.matrix.shape)")
+        }
+        let m = x.shape[0]
+        let seed = try seedView(c, beta: beta, m: m, n: n)
+        let packed = weights.packed(for: TensorRuntime.kernels)
+        return try build(shape: [m, n]) { out in
+            guard let base = out.baseAddress, m > 0, n > 0 else { return }
+            fill(base, m: m, n: n, seed: seed)
+            if seed != nil, beta != 1 { GEMM.scale(m: m, n: n, beta: beta, c: base, ldc: n) }
+            GEMM.multiply(
+                m: m, alpha: alpha, a: x.pointer, aRowStride: x.strides[0], aColumnStride: x.strides[1], packed: packed,
+                accumulate: seed != nil, relu: relu, c: base, ldc: n)
+        }
+    }
+
+    /// `C` broadcast to `[m, n]` (a view), or `nil` when there is none or `beta` is 0.
+    static func seedView(_ c: Tensor?, beta: Float, m: Int, n: Int) throws -> Tensor? {
+        guard let c, beta != 0 else { return nil }
+        return try c.broadcast(to: [m, n])
+    }
+
+    /// Writes `seed` (a `[m, n]` view) into a contiguous `[m, n]` buffer, or zeros without one.
+    static func fill(_ base: UnsafeMutablePointer<Float>, m: Int, n: Int, seed: Tensor?) {
+        guard let seed else {
+            base.update(repeating: 0, count: m * n)
+            return
+        }
+        let (rowStride, columnStride) = (seed.strides[0], seed.strides[1])
+        for i in 0..<m {
+            let source = seed.pointer + i * rowStride
+            let row = base + i * n
+            if columnStride == 1 {
+                row.update(from: source, count: n)
+            } else {
+                for j in 0..<n { row[j] = source[j * columnStride] }
+            }
         }
     }
 

@@ -5,8 +5,13 @@ import WardenKernelsGeneric
 extension Tensor where Element == Float {
     /// The window geometry and padded extent for pooling this tensor.
     func poolGeometry(_ options: Pool2DOptions) throws -> WindowGeometry {
+        try Self.poolGeometry(shape: shape, options)
+    }
+
+    /// The window geometry for pooling a tensor of shape `shape` (`[N, C, H, W]`).
+    static func poolGeometry(shape: [Int], _ options: Pool2DOptions) throws -> WindowGeometry {
         try options.validate()
-        guard rank == 4 else { throw WardenError.invalidInput("2-D pooling needs a [N, C, H, W] input, got \(shape)") }
+        guard shape.count == 4 else { throw WardenError.invalidInput("2-D pooling needs a [N, C, H, W] input, got \(shape)") }
         let outH = try Conv2DPlan.outputSize(
             shape[2], kernel: options.kernel[0], stride: options.strides[0], padBegin: options.pads[0], padEnd: options.pads[2],
             dilation: options.dilations[0], ceil: options.ceilMode)
@@ -17,6 +22,30 @@ extension Tensor where Element == Float {
             channels: shape[1], height: shape[2], width: shape[3], kernelHeight: options.kernel[0], kernelWidth: options.kernel[1],
             strideHeight: options.strides[0], strideWidth: options.strides[1], padTop: options.pads[0], padLeft: options.pads[1],
             dilationHeight: options.dilations[0], dilationWidth: options.dilations[1], outputHeight: outH, outputWidth: outW)
+    }
+
+    /// The output shape of ``maxPool2d(_:)`` for an input of shape `input`.
+    /// - Throws: `.invalidInput` for a bad shape or options.
+    package static func maxPool2dOutputShape(input: [Int], options: Pool2DOptions) throws -> [Int] {
+        let g = try poolGeometry(shape: input, options)
+        return [input[0], input[1], g.outputHeight, g.outputWidth]
+    }
+
+    /// Max pooling of `planes` contiguous planes with geometry `g`: 2 × 2 windows with stride 2 inside
+    /// the image (the usual CNN pool) go to the SIMD kernel of `kernels`, which gives the same values
+    /// and winners as the general kernel.
+    static func maxPoolPlanes(
+        _ g: WindowGeometry, planes: Int, x: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>,
+        argmax: UnsafeMutablePointer<Int32>?, kernels: KernelSet
+    ) {
+        let pairs = g.kernelHeight == 2 && g.kernelWidth == 2 && g.strideHeight == 2 && g.strideWidth == 2 && g.padTop == 0
+            && g.padLeft == 0 && g.dilationHeight == 1 && g.dilationWidth == 1 && 2 * g.outputHeight <= g.height
+            && 2 * g.outputWidth <= g.width
+        if pairs {
+            kernels.maxPool2x2(planes, g.height, g.width, g.outputHeight, g.outputWidth, x, out, argmax)
+        } else {
+            ConvolutionKernels.maxPool(g, planes: planes, x: x, out: out, argmax: argmax)
+        }
     }
 
     /// Max pooling (ONNX `MaxPool`); padding never wins.
@@ -40,13 +69,14 @@ extension Tensor where Element == Float {
         let outShape = [shape[0], shape[1], g.outputHeight, g.outputWidth]
         var indices = winners ? [Int32](repeating: -1, count: try Self.elementCount(of: outShape)) : nil
         let threads = planes * outPlane * g.kernelHeight * g.kernelWidth < 1 << 17 ? 1 : TensorRuntime.threads
+        let kernels = TensorRuntime.kernels
         let output = try Tensor.build(shape: outShape) { out in
             let target = UncheckedMutablePointer(out.baseAddress!), source = UncheckedPointer(UnsafePointer(x.pointer))
             func run(_ argmax: UncheckedMutablePointer<Int32>?) {
                 Parallel.forEachRange(count: planes, threads: threads) { range in
-                    ConvolutionKernels.maxPool(
-                        g, planes: range.count, x: source.pointer + range.lowerBound * inPlane, out: target.pointer + range.lowerBound * outPlane,
-                        argmax: argmax.map { $0.pointer + range.lowerBound * outPlane })
+                    let (input, output) = (source.pointer + range.lowerBound * inPlane, target.pointer + range.lowerBound * outPlane)
+                    let winners = argmax.map { $0.pointer + range.lowerBound * outPlane }
+                    Tensor.maxPoolPlanes(g, planes: range.count, x: input, out: output, argmax: winners, kernels: kernels)
                 }
             }
             if indices == nil {

@@ -158,12 +158,18 @@ extension Tensor {
     /// A matrix `[d0·…·d(axis−1), d(axis)·…·d(rank−1)]` (ONNX `Flatten`; `axis` may be `0…rank` or negative).
     /// - Throws: `.invalidInput` for an out-of-range axis.
     public func flattened(axis: Int = 1) throws -> Tensor {
+        try reshaped(to: Self.flattenedShape(shape, axis: axis))
+    }
+
+    /// The shape ``flattened(axis:)`` gives a tensor of shape `shape`.
+    /// - Throws: `.invalidInput` when `axis` is out of range.
+    package static func flattenedShape(_ shape: [Int], axis: Int) throws -> [Int] {
+        let rank = shape.count
         let resolved = axis < 0 ? axis + rank : axis
         guard resolved >= 0, resolved <= rank else {
             throw WardenError.invalidInput("Flatten axis \(axis) is out of range for a tensor of rank \(rank)")
         }
-        let outer = shape[..<resolved].reduce(1, *)
-        return try reshaped(to: [outer, shape[resolved...].reduce(1, *)])
+        return [shape[..<resolved].reduce(1, *), shape[resolved...].reduce(1, *)]
     }
 
     /// The tensors joined along `axis`; every other dimension must agree.

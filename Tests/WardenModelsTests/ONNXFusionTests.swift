@@ -1,4 +1,5 @@
 import Testing
+import WardenCore
 import WardenTensor
 import WardenTesting
 
@@ -52,5 +53,71 @@ struct ONNXFusionTests {
         #expect(session.inferenceSteps.count == 2)
         let outputs = try session.run(["x": ONNXValue(ONNXTestGraphs.random([2, 1, 5, 5], seed: 66))])
         #expect(outputs["r"]!.floatTensor! == outputs["c"]!.floatTensor!.relu())
+    }
+
+    /// `Conv → Relu → MaxPool → Flatten → Gemm(constant B, transB) → Relu → Gemm(B fed as an input)`:
+    /// the first three fuse into one step, the constant Gemm multiplies packed weights with its ReLU
+    /// fused, and every output equals the node-by-node run.
+    static func chain(poolPads: [Int] = [0, 0, 0, 0]) -> ONNXGraphBuilder {
+        var b = ONNXGraphBuilder(opset: 13)
+        b.input("x", shape: [.symbolic("N"), .fixed(2), .fixed(8), .fixed(8)])
+        b.input("w3", shape: [.fixed(6), .fixed(3)])
+        b.initializer("w1", ONNXValue(ONNXTestGraphs.random([4, 2, 3, 3], seed: 71)))
+        b.initializer("b1", ONNXValue(ONNXTestGraphs.random([4], seed: 72)))
+        b.initializer("w2", ONNXValue(ONNXTestGraphs.random([6, 64], seed: 73)))
+        b.initializer("b2", ONNXValue(ONNXTestGraphs.random([6], seed: 74)))
+        b.node("Conv", inputs: ["x", "w1", "b1"], outputs: ["c1"], name: "conv", attributes: [("pads", .ints([1, 1, 1, 1]))])
+        b.node("Relu", inputs: ["c1"], outputs: ["r1"], name: "relu")
+        b.node("MaxPool", inputs: ["r1"], outputs: ["p1"], name: "pool", attributes: [("kernel_shape", .ints([2, 2])), ("strides", .ints([2, 2])), ("pads", .ints(poolPads.map(Int64.init)))])
+        b.node("Flatten", inputs: ["p1"], outputs: ["f"], name: "flatten")
+        b.node("Gemm", inputs: ["f", "w2", "b2"], outputs: ["g1"], name: "dense", attributes: [("transB", .int(1))])
+        b.node("Relu", inputs: ["g1"], outputs: ["h"], name: "relu2")
+        b.node("Gemm", inputs: ["h", "w3"], outputs: ["y"], name: "head", attributes: [("alpha", .float(0.5))])
+        b.output("y", shape: nil)
+        return b
+    }
+
+    static func maxDifference(_ a: Tensor<Float>, _ b: Tensor<Float>) -> Float {
+        #expect(a.shape == b.shape)
+        return zip(a.scalars, b.scalars).reduce(0) { max($0, abs($1.0 - $1.1)) }
+    }
+
+    @Test func convolutionReluPoolAndDenseLayersFuse() throws {
+        let session = try ONNXSession(model: try Self.chain().model())
+        #expect(session.inferenceSteps.map(\.node.name) == ["conv", "flatten", "dense", "head"])
+        let w3 = ONNXTestGraphs.random([6, 3], seed: 75)
+        for n in [1, 2, 9] {
+            let x = ONNXTestGraphs.random([n, 2, 8, 8], seed: 76 + UInt64(n))
+            let feeds = ["x": ONNXValue(x), "w3": ONNXValue(w3)]
+            let fused = try session.run(feeds)["y"]!.floatTensor!
+            let unfused = try session.run(feeds, values: ["y", "p1", "h"])
+            #expect(Self.maxDifference(fused, unfused["y"]!.floatTensor!) <= 1e-5)
+            #expect(fused.shape == [n, 3])
+        }
+    }
+
+    @Test func aPoolThatDoesNotFitNamesThePoolNode() throws {
+        // Pads as large as the kernel are refused; the error must name the MaxPool node, not the Conv.
+        let session = try ONNXSession(model: try Self.chain(poolPads: [2, 2, 2, 2]).model())
+        let feeds = ["x": ONNXValue(ONNXTestGraphs.random([1, 2, 8, 8], seed: 80)), "w3": ONNXValue(ONNXTestGraphs.random([6, 3], seed: 81))]
+        do {
+            _ = try session.run(feeds)
+            Issue.record("a pool with pads as large as its kernel ran")
+        } catch let error as WardenError {
+            #expect(error.message.contains("'pool'"), "\(error.message)")
+        }
+    }
+
+    @Test func aConstantGemmWeightFedAsAnInputIsNotPacked() throws {
+        // w2 is both an initialiser and a graph input: a feed may replace it, so it is not packed.
+        var b = Self.chain()
+        b.input("w2", shape: [.fixed(6), .fixed(64)])
+        let session = try ONNXSession(model: try b.model())
+        let x = ONNXTestGraphs.random([2, 2, 8, 8], seed: 82)
+        let w3 = ONNXTestGraphs.random([6, 3], seed: 83)
+        let other = ONNXTestGraphs.random([6, 64], seed: 84)
+        let fed = try session.run(["x": ONNXValue(x), "w3": ONNXValue(w3), "w2": ONNXValue(other)])["y"]!.floatTensor!
+        let reference = try session.run(["x": ONNXValue(x), "w3": ONNXValue(w3), "w2": ONNXValue(other)], values: ["y"])["y"]!.floatTensor!
+        #expect(Self.maxDifference(fed, reference) <= 1e-5)
     }
 }

@@ -7,6 +7,7 @@ import WardenTensor
 //   TensorBench conv [BATCH]                the bench CNN's convolutions and pools, forward and backward
 //   TensorBench train [BATCH] [STEPS]       training steps of the bench CNN (cnn:1x28x28:conv16k3,pool2,conv32k3,pool2,dense128)
 //   TensorBench onnx MODEL.onnx [BATCHES]   ONNX inference latency (default batches 1,256)
+//   TensorBench onnx-output MODEL.onnx [BATCH]   the first output on a fixed input (to compare runtimes)
 // Environment: BENCH_MIN_TIME (seconds per measure, default 1), WARDEN_THREADS, WARDEN_KERNELS.
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -125,6 +126,25 @@ func benchONNX() throws {
     }
 }
 
+/// Prints the first output of a model on a fixed input, one value a line, to compare with another
+/// runtime: element `i` of the (first) input is `((i · 7919) mod 1000) / 1000`.
+func printONNXOutput() throws {
+    guard arguments.count > 1 else { throw CocoaError(.fileNoSuchFile) }
+    let session = try ONNXSession(model: try ONNXModel(contentsOf: arguments[1]))
+    let n = list(2, default: [1])[0]
+    guard let input = session.model.inputs.first else { return }
+    let dims = (input.shape ?? []).enumerated().map { index, dimension -> Int in
+        if index == 0 { return n }
+        if case .fixed(let size) = dimension { return size }
+        return 1
+    }
+    let count = dims.reduce(1, *)
+    let x = try Tensor<Float>(shape: dims, scalars: (0..<count).map { Float(($0 * 7919) % 1000) / 1000 })
+    let output = try session.run([input.name: ONNXValue(x)])
+    guard let first = session.model.outputs.first, let values = output[first.name]?.floatTensor else { return }
+    print(values.scalars.map { "\($0)" }.joined(separator: "\n"))
+}
+
 /// A memory-bound and a compute-bound reference loop, to read the machine's state from.
 func calibrate() throws {
     var generator = SeededRandomGenerator(seed: 5)
@@ -146,6 +166,7 @@ do {
     case "conv": try benchConvolution()
     case "train": try benchTraining()
     case "onnx": try benchONNX()
+    case "onnx-output": try printONNXOutput()
     case "calibrate": try calibrate()
     default:
         FileHandle.standardError.write(Data("usage: TensorBench gemm [SIZES] [THREADS] | conv [BATCH] | train [BATCH] [STEPS] | onnx MODEL.onnx [BATCHES]\n".utf8))

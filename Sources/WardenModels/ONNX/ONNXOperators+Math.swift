@@ -87,16 +87,40 @@ extension ONNXOperators {
         }
     }
 
-    static func gemm(_ node: ONNXNode) throws -> ONNXKernel {
+    /// `Gemm`, or `Gemm` followed by `Relu` when `relu` (the session fuses such pairs for inference).
+    static func gemm(_ node: ONNXNode, relu: Bool = false) throws -> ONNXKernel {
         let alpha = try node.float("alpha", default: 1), beta = try node.float("beta", default: 1)
         let transA = try node.int("transA", default: 0) != 0, transB = try node.int("transB", default: 0) != 0
         return .single { inputs in
             let a = try inputs.float(0), b = try inputs.float(1), c = try inputs.optionalFloat(2)
             if !a.requiresGradient && !b.requiresGradient && !(c?.requiresGradient ?? false) {
                 // Inference: C seeds the output and the product accumulates onto it in one pass.
-                return .float(Variable(try Tensor.gemm(a.value, b.value, c?.value, alpha: alpha, beta: beta, transposeA: transA, transposeB: transB)))
+                return .float(Variable(try Tensor.gemm(
+                    a.value, b.value, c?.value, alpha: alpha, beta: beta, transposeA: transA, transposeB: transB, relu: relu)))
             }
-            return .float(try Variable.gemm(a, b, c, alpha: alpha, beta: beta, transposeA: transA, transposeB: transB))
+            let y = try Variable.gemm(a, b, c, alpha: alpha, beta: beta, transposeA: transA, transposeB: transB)
+            return .float(relu ? y.relu() : y)
+        }
+    }
+
+    /// The weights of a `Gemm` whose `B` is a float matrix initialiser that no graph input can
+    /// replace (and whose `A` is not transposed), as ``DenseWeights`` (`B`, transposed when `transB`);
+    /// `nil` for any other `Gemm`.
+    static func constantGemmWeights(_ node: ONNXNode, model: ONNXModel) throws -> DenseWeights? {
+        guard node.opType == "Gemm", node.domain.isEmpty, node.inputs.count >= 2, try node.int("transA", default: 0) == 0,
+            let initializer = model.initializers[node.inputs[1]], let b = initializer.floatTensor, b.rank == 2,
+            !model.inputs.contains(where: { $0.name == node.inputs[1] })
+        else { return nil }
+        return try DenseWeights(try node.int("transB", default: 0) != 0 ? b.transposed() : b)
+    }
+
+    /// `Gemm` (then `Relu` when `relu`) with constant weights, packed once per kernel set and reused
+    /// by every run (inference only: nothing is recorded for gradients).
+    static func denseGemm(_ node: ONNXNode, weights: DenseWeights, relu: Bool) throws -> ONNXKernel {
+        let alpha = try node.float("alpha", default: 1), beta = try node.float("beta", default: 1)
+        return .single { inputs in
+            let a = try inputs.float(0), c = try inputs.optionalFloat(2)
+            return .float(Variable(try Tensor.dense(a.value, weights, bias: c?.value, alpha: alpha, beta: beta, relu: relu)))
         }
     }
 

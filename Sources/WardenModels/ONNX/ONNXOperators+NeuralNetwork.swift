@@ -68,10 +68,14 @@ extension ONNXOperators {
         return Array(shape[2...])
     }
 
-    /// `Conv`, or `Conv` followed by `Relu` when `relu` (the session fuses such pairs for inference).
-    static func convolution(_ node: ONNXNode, relu: Bool = false) throws -> ONNXKernel {
+    /// `Conv`, or `Conv` followed by `Relu` when `relu` and then by the `MaxPool` node `maxPool` when
+    /// given (the session fuses such chains for inference; a 2-D chain then pools each image while it
+    /// is in cache).
+    static func convolution(_ node: ONNXNode, relu: Bool = false, maxPool: ONNXNode? = nil) throws -> ONNXKernel {
         let window = try WindowAttributes(node)
         let groups = try node.int("group", default: 1)
+        let pool = try maxPool.map { try PoolAttributes($0, max: true) }
+        let poolKernel = try maxPool.map { try pooling($0, max: true) }
         return .single { inputs in
             var x = try inputs.float(0), w = try inputs.float(1)
             let bias = try inputs.optionalFloat(2)
@@ -81,31 +85,71 @@ extension ONNXOperators {
             if let declared = window.kernel, declared != kernel { throw inputs.error("kernel_shape \(declared) differs from the weight's \(kernel)") }
             let (strides, pads, dilations, _) = try window.resolve(node: node, sizes: sizes, kernel: kernel)
             let oneDimensional = sizes.count == 1
+            let options = Conv2DOptions(strides: strides, pads: pads, dilations: dilations, groups: groups)
+            let constant = !x.requiresGradient && !w.requiresGradient && !(bias?.requiresGradient ?? false)
+            if let pool, let maxPool, !oneDimensional, constant {
+                let convolved = try Tensor<Float>.conv2dOutputShape(input: x.shape, weight: w.shape, options: options)
+                let poolOptions = try named(maxPool) {
+                    let options = try pool.options(node: maxPool, sizes: Array(convolved[2...]))
+                    _ = try Tensor<Float>.maxPool2dOutputShape(input: convolved, options: options)
+                    return options
+                }
+                return .float(Variable(try x.value.conv2d(weight: w.value, bias: bias?.value, options: options, relu: relu, maxPool: poolOptions)))
+            }
             if oneDimensional {
                 x = try x.unsqueezed(axes: [2])
                 w = try w.unsqueezed(axes: [2])
             }
-            let options = Conv2DOptions(strides: strides, pads: pads, dilations: dilations, groups: groups)
             let y = try x.conv2d(weight: w, bias: bias, options: options, relu: relu)
-            return .float(oneDimensional ? try y.squeezed(axes: [2]) : y)
+            let output = ONNXRuntimeValue.float(oneDimensional ? try y.squeezed(axes: [2]) : y)
+            guard let maxPool, let poolKernel else { return output }
+            return try named(maxPool) { try poolKernel.run(ONNXKernelInputs(node: maxPool, values: [output]))[0] }
+        }
+    }
+
+    /// Runs `body`, naming `node` in an error that names no node yet (the part of a fused step that
+    /// comes from that node).
+    static func named<R>(_ node: ONNXNode, _ body: () throws -> R) throws -> R {
+        do {
+            return try body()
+        } catch let error as WardenError where !error.message.hasPrefix("Node ") {
+            throw WardenError(code: error.code, message: "Node \(node.label): \(error.message)", cause: error)
+        }
+    }
+
+    /// The attributes of `MaxPool`/`AveragePool`, checked when the session is built.
+    struct PoolAttributes: Sendable {
+        var window: WindowAttributes
+        var kernel: [Int]
+        var ceil: Bool
+        var includePad: Bool
+
+        init(_ node: ONNXNode, max: Bool) throws {
+            window = try WindowAttributes(node)
+            guard let kernel = window.kernel else { throw node.error("kernel_shape is required") }
+            self.kernel = kernel
+            ceil = try node.int("ceil_mode", default: 0) != 0
+            includePad = try node.int("count_include_pad", default: 0) != 0
+            if !max, let dilations = window.dilations, dilations.contains(where: { $0 != 1 }) {
+                throw WardenError.unsupported("Node \(node.label): dilated average pooling is not supported")
+            }
+        }
+
+        /// The 2-D options for an input with these spatial sizes (1-D windows lifted to `[1, …]`).
+        func options(node: ONNXNode, sizes: [Int]) throws -> Pool2DOptions {
+            let (strides, pads, dilations, kernel2D) = try window.resolve(node: node, sizes: sizes, kernel: kernel)
+            return Pool2DOptions(kernel: kernel2D, strides: strides, pads: pads, dilations: dilations, ceilMode: ceil, countIncludePad: includePad)
         }
     }
 
     static func pooling(_ node: ONNXNode, max: Bool) throws -> ONNXKernel {
-        let window = try WindowAttributes(node)
-        guard let kernel = window.kernel else { throw node.error("kernel_shape is required") }
-        let ceil = try node.int("ceil_mode", default: 0) != 0
-        let includePad = try node.int("count_include_pad", default: 0) != 0
-        if !max, let dilations = window.dilations, dilations.contains(where: { $0 != 1 }) {
-            throw WardenError.unsupported("Node \(node.label): dilated average pooling is not supported")
-        }
+        let attributes = try PoolAttributes(node, max: max)
         return .single { inputs in
             var x = try inputs.float(0)
             let sizes = try spatialSizes(node, x.shape)
-            let (strides, pads, dilations, kernel2D) = try window.resolve(node: node, sizes: sizes, kernel: kernel)
+            let options = try attributes.options(node: node, sizes: sizes)
             let oneDimensional = sizes.count == 1
             if oneDimensional { x = try x.unsqueezed(axes: [2]) }
-            let options = Pool2DOptions(kernel: kernel2D, strides: strides, pads: pads, dilations: dilations, ceilMode: ceil, countIncludePad: includePad)
             let y = max ? try x.maxPool2d(options) : try x.averagePool2d(options)
             return .float(oneDimensional ? try y.squeezed(axes: [2]) : y)
         }

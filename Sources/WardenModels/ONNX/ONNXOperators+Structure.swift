@@ -8,7 +8,7 @@ extension ONNXOperators {
         "Identity": { _, _ in ONNXKernel { [try $0.value(0)] } },
         "Flatten": { node, _ in
             let axis = try node.int("axis", default: 1)
-            return .single { try $0.value(0).applying(Reshape(shape: { try Tensor<Float>(zeros: $0).flattened(axis: axis).shape })) }
+            return .single { try $0.value(0).applying(Reshape(shape: { try Tensor<Float>.flattenedShape($0, axis: axis) })) }
         },
         "Reshape": { node, opset in try reshape(node, opset: opset) },
         "Transpose": { node, _ in

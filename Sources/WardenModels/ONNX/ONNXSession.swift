@@ -24,7 +24,7 @@ public final class ONNXSession: Sendable {
     public let model: ONNXModel
     /// Every node, in order (differentiation and intermediate values use these).
     let steps: [Step]
-    /// The same graph with `Conv` → `Relu` pairs fused into one step, for plain inference.
+    /// The same graph prepared for plain inference (see ``preparingInference(_:kept:model:)``).
     let inferenceSteps: [Step]
     /// Every slot's value at the start of a run: the initialisers, converted once.
     let initialValues: InitialValues
@@ -56,7 +56,7 @@ public final class ONNXSession: Sendable {
         outputSlots = model.outputs.map { ($0.name, slot($0.name)) }
         let kept = Set(outputSlots.map(\.slot))
         self.steps = Self.freeingAfterLastReader(steps, kept: kept)
-        inferenceSteps = Self.freeingAfterLastReader(try Self.fusingConvolutionActivations(steps, kept: kept), kept: kept)
+        inferenceSteps = Self.freeingAfterLastReader(try Self.preparingInference(steps, kept: kept, model: model), kept: kept)
         slotCount = slots.count
         var initial = [ONNXRuntimeValue?](repeating: nil, count: slots.count)
         for (name, slot) in initializerSlots { initial[slot] = model.initializers[name].map { ONNXRuntimeValue($0) } }
@@ -81,31 +81,59 @@ public final class ONNXSession: Sendable {
         return steps
     }
 
-    /// Replaces each `Conv` whose only reader is a `Relu` (and whose output is not a graph output) by
-    /// one step computing both, so the activation runs while the convolution's output is in cache.
-    static func fusingConvolutionActivations(_ steps: [Step], kept: Set<Int>) throws -> [Step] {
+    /// The graph for plain inference: each `Conv` or `Gemm` whose only reader is a `Relu` becomes one
+    /// step computing both, so the activation runs while the product is in registers; a `Conv` (or
+    /// `Conv` → `Relu`) whose only reader is a `MaxPool` also pools in that step, image by image while
+    /// the convolution is in cache; and each `Gemm` with constant weights multiplies them packed once
+    /// (``ONNXOperators/denseGemm(_:weights:relu:)``). Only values no graph output names are fused away.
+    static func preparingInference(_ steps: [Step], kept: Set<Int>, model: ONNXModel) throws -> [Step] {
         var readers: [Int: [Int]] = [:]
         for (index, step) in steps.enumerated() {
             for case let input? in step.inputs { readers[input, default: []].append(index) }
         }
+        /// The only reader of `step`'s single output, when it is a plain `opType` node with one input
+        /// and one output.
+        func soleReader(of step: Step, _ opType: String) -> Int? {
+            guard step.outputs.count == 1, let output = step.outputs[0], !kept.contains(output), let reader = readers[output],
+                reader.count == 1
+            else { return nil }
+            let next = steps[reader[0]]
+            guard next.node.opType == opType, next.node.domain.isEmpty, next.inputs.count == 1,
+                next.outputs.count == 1 || next.outputs.dropFirst().allSatisfy({ $0 == nil })
+            else { return nil }
+            return reader[0]
+        }
         var result: [Step] = []
         var removed = Set<Int>()
         for (index, step) in steps.enumerated() where !removed.contains(index) {
-            guard step.node.opType == "Conv", step.node.domain.isEmpty, step.outputs.count == 1, let output = step.outputs[0],
-                !kept.contains(output), let reader = readers[output], reader.count == 1
-            else {
+            let node = step.node
+            guard node.domain.isEmpty, node.opType == "Conv" || node.opType == "Gemm" else {
                 result.append(step)
                 continue
             }
-            let next = steps[reader[0]]
-            guard next.node.opType == "Relu", next.node.domain.isEmpty, next.outputs.count == 1 else {
-                result.append(step)
-                continue
+            var prepared = step
+            var last = step
+            var fusedRelu = false
+            if let relu = soleReader(of: step, "Relu") {
+                removed.insert(relu)
+                last = steps[relu]
+                fusedRelu = true
             }
-            removed.insert(reader[0])
-            result.append(Step(
-                node: step.node, kernel: try ONNXOperators.convolution(step.node, relu: true), inputs: step.inputs, outputs: next.outputs,
-                frees: []))
+            var pool: ONNXNode?
+            if node.opType == "Conv", let reader = soleReader(of: last, "MaxPool") {
+                removed.insert(reader)
+                last = steps[reader]
+                pool = last.node
+            }
+            prepared.outputs = last.outputs
+            if node.opType == "Conv" {
+                if fusedRelu || pool != nil { prepared.kernel = try ONNXOperators.convolution(node, relu: fusedRelu, maxPool: pool) }
+            } else if let weights = try ONNXOperators.constantGemmWeights(node, model: model) {
+                prepared.kernel = try ONNXOperators.denseGemm(node, weights: weights, relu: fusedRelu)
+            } else if fusedRelu {
+                prepared.kernel = try ONNXOperators.gemm(node, relu: true)
+            }
+            result.append(prepared)
         }
         return result
     }
