@@ -15,16 +15,8 @@ package enum GEMMPacking {
             let dst = packed + sliver * depth * mr
             let src = a + row0 * rowStride
             if columnStride == 1 {
-                // Row-major A: each row is contiguous in k; write it with stride mr.
-                for r in 0..<height {
-                    let line = src + r * rowStride
-                    var p = 0
-                    if alpha == 1 {
-                        while p < depth { dst[p * mr + r] = line[p]; p += 1 }
-                    } else {
-                        while p < depth { dst[p * mr + r] = alpha * line[p]; p += 1 }
-                    }
-                }
+                // Row-major A: each row is contiguous in k; transpose it into the sliver.
+                transposeLines(lines: height, depth: depth, src: src, lineStride: rowStride, scale: alpha, dst: dst, ld: mr)
             } else {
                 for p in 0..<depth {
                     let column = src + p * columnStride
@@ -65,8 +57,14 @@ package enum GEMMPacking {
                         (out + width).update(repeating: 0, count: nr - width)
                     }
                 }
+            } else if rowStride == 1 {
+                // Transposed B: each column is contiguous in k; transpose it into the sliver.
+                transposeLines(lines: width, depth: depth, src: src, lineStride: columnStride, scale: 1, dst: dst, ld: nr)
+                if width < nr {
+                    for p in 0..<depth { (dst + p * nr + width).update(repeating: 0, count: nr - width) }
+                }
             } else {
-                // Transposed B: each column is contiguous (or strided) in k.
+                // Strided in both directions.
                 for c in 0..<width {
                     let column = src + c * columnStride
                     var p = 0
@@ -78,6 +76,58 @@ package enum GEMMPacking {
             }
             sliver += 1
             col0 += nr
+        }
+    }
+
+    /// `dst[p·ld + l] = scale · src[l·lineStride + p]` for `l < lines`, `p < depth`: lines contiguous
+    /// in `p` written across (packing a row-major A or a transposed B). Four lines by four depths at a
+    /// time are transposed in registers, so both sides move four floats at once.
+    package static func transposeLines(
+        lines: Int, depth: Int, src: UnsafePointer<Float>, lineStride: Int, scale: Float, dst: UnsafeMutablePointer<Float>, ld: Int
+    ) {
+        let scaled = scale != 1
+        var l = 0
+        while l + 4 <= lines {
+            let s0 = UnsafeRawPointer(src + l * lineStride), s1 = UnsafeRawPointer(src + (l + 1) * lineStride)
+            let s2 = UnsafeRawPointer(src + (l + 2) * lineStride), s3 = UnsafeRawPointer(src + (l + 3) * lineStride)
+            var p = 0
+            while p + 4 <= depth {
+                var r0 = s0.loadUnaligned(fromByteOffset: p * 4, as: SIMD4<Float>.self)
+                var r1 = s1.loadUnaligned(fromByteOffset: p * 4, as: SIMD4<Float>.self)
+                var r2 = s2.loadUnaligned(fromByteOffset: p * 4, as: SIMD4<Float>.self)
+                var r3 = s3.loadUnaligned(fromByteOffset: p * 4, as: SIMD4<Float>.self)
+                if scaled {
+                    r0 *= scale
+                    r1 *= scale
+                    r2 *= scale
+                    r3 *= scale
+                }
+                // [r0 r1] → evens [r0₀ r0₂ r1₀ r1₂], odds [r0₁ r0₃ r1₁ r1₃]; the same for r2, r3; then
+                // the evens/odds of those pairs are the transposed columns.
+                let a = SIMD8(lowHalf: r0, highHalf: r1), b = SIMD8(lowHalf: r2, highHalf: r3)
+                let evens = SIMD8(lowHalf: a.evenHalf, highHalf: b.evenHalf)
+                let odds = SIMD8(lowHalf: a.oddHalf, highHalf: b.oddHalf)
+                let out = UnsafeMutableRawPointer(dst + p * ld + l)
+                out.storeBytes(of: evens.evenHalf, toByteOffset: 0, as: SIMD4<Float>.self)
+                out.storeBytes(of: odds.evenHalf, toByteOffset: ld * 4, as: SIMD4<Float>.self)
+                out.storeBytes(of: evens.oddHalf, toByteOffset: 2 * ld * 4, as: SIMD4<Float>.self)
+                out.storeBytes(of: odds.oddHalf, toByteOffset: 3 * ld * 4, as: SIMD4<Float>.self)
+                p += 4
+            }
+            while p < depth {
+                for q in 0..<4 { dst[p * ld + l + q] = scale * src[(l + q) * lineStride + p] }
+                p += 1
+            }
+            l += 4
+        }
+        while l < lines {
+            let line = src + l * lineStride
+            if scaled {
+                for p in 0..<depth { dst[p * ld + l] = scale * line[p] }
+            } else {
+                for p in 0..<depth { dst[p * ld + l] = line[p] }
+            }
+            l += 1
         }
     }
 

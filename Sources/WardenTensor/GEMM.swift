@@ -15,7 +15,7 @@ package enum GEMM {
     /// Below this many flops a second thread costs more than it saves.
     static let parallelThreshold = 20_000_000
     /// The same for a B packed in advance, where a thread only streams its share of B.
-    static let packedParallelThreshold = 2_000_000
+    static let packedParallelThreshold = 300_000
 
     /// `C = alpha · A · B + beta · C` (then ReLU when `relu`), where `A` is `m × k` (element `(i, p)`
     /// at `a[i·aRowStride + p·aColumnStride]`), `B` is `k × n`, and `C` is row-major with leading
@@ -124,9 +124,10 @@ package enum GEMM {
             job.run(rows: 0..<m, columns: 0..<n)
             return
         }
-        // Split the longer side of C into aligned parts, one per thread (columns when few rows: then
-        // each thread streams only its share of B).
-        let splitColumns = n >= m || n >= threadCount * blocking.nr * 4 || m <= blocking.rowKernelRows
+        // Split C into aligned parts, one per thread. B packed here: the longer side (each thread packs
+        // the part of B, or of A, it needs). B packed in advance: rows, so each thread packs only its own
+        // rows of A and streams the shared B, unless there are too few rows to go round.
+        let splitColumns = packsB ? n >= m || n >= threadCount * blocking.nr * 4 : m < 4 * blocking.mr * threadCount
         let length = splitColumns ? n : m
         let unit = splitColumns ? blocking.nr : blocking.mr
         let units = (length + unit - 1) / unit
