@@ -178,12 +178,15 @@ extension Tensor where Element == Float {
         let dw = wantWeight ? try Tensor(zeros: weight.shape) : nil
         guard spatial > 0, plan.batch > 0, perGroup > 0 else { return (dx, dw) }
         let offsets = PaddedImage(plan.geometry).patchOffsets(plan.geometry)
-        let col = UnsafeMutablePointer<Float>.allocate(capacity: plan.patchSize * chunk * spatial)
-        let gathered = UnsafeMutablePointer<Float>.allocate(capacity: perGroup * chunk * spatial)
+        // Pooled buffers: a fresh multi-megabyte allocation per call was mapped and faulted in again
+        // every training step.
+        let colBuffer = PackingBufferPool.take(plan.patchSize * chunk * spatial)
+        let gatheredBuffer = PackingBufferPool.take(perGroup * chunk * spatial)
         defer {
-            col.deallocate()
-            gathered.deallocate()
+            PackingBufferPool.give(colBuffer)
+            PackingBufferPool.give(gatheredBuffer)
         }
+        let (col, gathered) = (colBuffer.pointer, gatheredBuffer.pointer)
         var first = 0
         while first < plan.batch {
             let count = Swift.min(chunk, plan.batch - first)
