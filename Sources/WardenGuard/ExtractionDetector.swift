@@ -1,18 +1,36 @@
 import Foundation
 import Synchronization
+import WardenAnalysis
 import WardenCore
 
 /// Model-extraction detection per client: PRADA (Juuti et al., EuroS&P 2019) on the stream of each
-/// query's minimum L2 distance to the client's earlier queries of the same predicted class, plus
-/// the query volume and the share of low-margin (decision-boundary) queries, folded into one risk
-/// score. A client whose risk reaches 1 is flagged once (``Observation/newlyFlagged``) and then
+/// query's minimum L2 distance to the client's earlier queries of the same predicted class, the
+/// share of the client's queries that lie outside the training distribution (when the gateway
+/// knows the model's reference data), the query volume and the share of low-margin
+/// (decision-boundary) queries, folded into one risk score. A client whose risk reaches 1 is flagged once (``Observation/newlyFlagged``) and then
 /// handled by the policy's ``Action``; flags expire after ``Policy/flagSeconds``.
 ///
 /// PRADA, per client: for a query x predicted as class c with growing set G_c, d = min ‖x − y‖₂
 /// over y ∈ G_c is appended to the distance stream D; when d > T_c, x joins G_c and
 /// T_c ← max(T_c, mean − std of the distances that admitted members). Once D holds
 /// ``Policy/minSamples`` values, values beyond mean ± 3 std are dropped and Shapiro–Wilk W is
-/// computed on the rest; W < δ flags the client.
+/// computed on the rest; W < δ flags the client. W is recomputed every ``Policy/testEvery``
+/// distances (a sort of up to ``Policy/window`` values; the coefficients are cached per size), so
+/// the per-query cost stays a few microseconds.
+///
+/// Out of distribution: the gateway passes, per query, whether the reference (training) data's
+/// Mahalanobis score calls it out of distribution (a benign query is at most with probability
+/// ``Policy/outOfDistributionRate``). With k
+/// such queries among the client's last n, the Chernoff bound P(K ≥ k) ≤ exp(−n·KL(k/n ‖ rate))
+/// below ``Policy/alpha`` flags the client: synthetic (random) and Jacobian-augmented queries are
+/// far from natural data, a benign client's are not.
+///
+/// Class balance: with the reference's class shares, Pearson's chi-square test of the client's
+/// last ``Policy/window`` answers against them (once every class expects ``Policy/minExpected``
+/// answers); p < ``Policy/alpha`` flags. Synthetic queries land in a few classes; a benign client
+/// replaying natural data gets answers in about the training proportions. A benign client whose
+/// traffic is legitimately concentrated on a few classes is flagged too: turn the rule off
+/// (``Policy/classBalance``) for such a model.
 ///
 /// Memory is bounded: at most ``Policy/maxClients`` clients (the one idle longest is forgotten
 /// first), each with at most ``Policy/maxStored`` stored queries (over all classes; once full, new
@@ -37,6 +55,22 @@ public final class ExtractionDetector: Sendable {
         public var delta: Double = 0.9
         /// Distances needed before W is computed (PRADA uses 100).
         public var minSamples: Int = 100
+        /// W is recomputed once every this many new distances (1: on every query).
+        public var testEvery: Int = 10
+        /// Share of a benign client's queries allowed out of distribution: 4× the 0.5 % the
+        /// reference threshold leaves out of its own rows (quantile 0.995), as a threshold fitted
+        /// on the training rows flags somewhat more of unseen natural rows.
+        public var outOfDistributionRate: Double = 0.02
+        /// Significance of the out-of-distribution count test (flag when its bound on the p-value
+        /// under the benign rate is below this).
+        public var alpha: Double = 1e-6
+        /// Queries with a known distribution verdict needed before that test runs.
+        public var minReferenced: Int = 20
+        /// Test the client's answers' class shares against the reference's (when known).
+        public var classBalance: Bool = true
+        /// The class-balance test runs once every class expects this many answers (the usual
+        /// validity rule of the chi-square approximation).
+        public var minExpected: Double = 5
         /// Distances and margins kept per client (the most recent).
         public var window: Int = 1000
         /// Stored queries per client over all classes.
@@ -65,12 +99,17 @@ public final class ExtractionDetector: Sendable {
         public var risk: Double
         /// Shapiro–Wilk W of the distance stream (nil before minSamples).
         public var w: Double?
+        /// Share of the window's queries outside the training distribution (nil: no reference data).
+        public var outOfDistributionShare: Double?
+        /// p-value of the chi-square test of the window's answers against the reference's class
+        /// shares (nil: no reference data, or too few answers yet).
+        public var classBalanceP: Double?
         /// Distances in the stream window.
         public var samples: Int
         public var lowMarginShare: Double
         /// Rows in the current volume period.
         public var volume: Int
-        /// The rules that flagged: `prada`, `low_margin`, `volume`.
+        /// The rules that flagged: `prada`, `out_of_distribution`, `class_balance`, `low_margin`, `volume`.
         public var reasons: [String]
         public var flagged: Bool
         /// True only for the query that flagged the client (alert once).
@@ -84,6 +123,15 @@ public final class ExtractionDetector: Sendable {
         var admitted: [Int: (count: Int, sum: Double, sumSquares: Double)] = [:]
         var distances = Ring()
         var margins = Ring()
+        var novel = Ring()
+        /// The predicted classes of the last `window` queries with a class prior, their counts, and the prior.
+        var answers: [Int] = []
+        var nextAnswer = 0
+        var answerCounts: [Int] = []
+        var prior: [Double] = []
+        /// Distances appended since W was last computed, and that W.
+        var untested = 0
+        var w: Double?
         var volumeStart = 0.0
         var volume = 0
         var flaggedAt: Double?
@@ -117,6 +165,8 @@ public final class ExtractionDetector: Sendable {
         policy.window = max(policy.minSamples, min(5000, policy.window))
         policy.maxStored = max(1, policy.maxStored)
         policy.maxClients = max(1, policy.maxClients)
+        policy.testEvery = max(1, policy.testEvery)
+        policy.minReferenced = max(1, policy.minReferenced)
         self.policy = policy
         self.clock = clock
     }
@@ -145,9 +195,12 @@ public final class ExtractionDetector: Sendable {
         if let refusal { throw refusal }
     }
 
-    /// Records one query: its features (the flattened input row) and the model's class scores
-    /// (probabilities or logits; logits are turned into probabilities with a softmax).
-    public func observe(_ client: String, features: [Float], scores: [Float]) -> Observation {
+    /// Records one query: its features (the flattened input row), the model's class scores
+    /// (probabilities or logits; logits are turned into probabilities with a softmax), and whether
+    /// the model's reference data calls it out of distribution (nil: unknown, no reference data).
+    /// `classPrior` (the reference's class shares, indexed like the scores) turns on the
+    /// class-balance test for this client.
+    public func observe(_ client: String, features: [Float], scores: [Float], outOfDistribution: Bool? = nil, classPrior: [Double]? = nil) -> Observation {
         let now = clock.now().timeIntervalSince1970
         let probabilities = Self.probabilities(scores)
         let predicted = probabilities.indices.max { probabilities[$0] < probabilities[$1] } ?? 0
@@ -162,6 +215,10 @@ public final class ExtractionDetector: Sendable {
             var state = clients[client] ?? ClientState(volumeStart: now)
             if let flaggedAt = state.flaggedAt, now - flaggedAt >= policy.flagSeconds { state = ClientState(volumeStart: now) }
             state.lastSeen = now
+            if let outOfDistribution { state.novel.append(outOfDistribution ? 1 : 0, capacity: policy.window) }
+            if policy.classBalance, let classPrior, classPrior.count == probabilities.count, classPrior.count >= 2 {
+                recordAnswer(&state, predicted, prior: classPrior)
+            }
             record(&state, features: features, predicted: predicted, margin: margin, now: now)
             let observation = assess(&state)
             clients[client] = state
@@ -197,6 +254,7 @@ public final class ExtractionDetector: Sendable {
             return
         }
         state.distances.append(nearest, capacity: policy.window)
+        state.untested += 1
         if nearest > state.thresholds[c, default: 0], state.stored.count < policy.maxStored {
             state.stored.append(features)
             state.storedClass.append(c)
@@ -211,13 +269,53 @@ public final class ExtractionDetector: Sendable {
         }
     }
 
+    /// Adds an answer to the class-balance window (which starts over when the prior changes: a
+    /// client moved to another model).
+    func recordAnswer(_ state: inout ClientState, _ predicted: Int, prior: [Double]) {
+        if state.prior != prior {
+            state.prior = prior
+            state.answers = []
+            state.nextAnswer = 0
+            state.answerCounts = [Int](repeating: 0, count: prior.count)
+        }
+        if state.answers.count < policy.window {
+            state.answers.append(predicted)
+        } else {
+            state.answerCounts[state.answers[state.nextAnswer]] -= 1
+            state.answers[state.nextAnswer] = predicted
+            state.nextAnswer = (state.nextAnswer + 1) % policy.window
+        }
+        state.answerCounts[predicted] += 1
+    }
+
+    /// Pearson's chi-square test of `counts` against `prior` (k − 1 degrees of freedom over the
+    /// classes the prior gives any share); nil until every such class expects `minExpected`.
+    static func classBalanceP(_ counts: [Int], prior: [Double], minExpected: Double) -> Double? {
+        let n = Double(counts.reduce(0, +))
+        let total = prior.reduce(0) { $0 + max(0, $1) }
+        let shares = prior.map { max(0, $0) / max(total, 1e-12) }
+        let present = shares.filter { $0 > 0 }
+        guard present.count >= 2, let smallest = present.min(), smallest * n >= minExpected else { return nil }
+        var chi2 = 0.0
+        for (observed, share) in zip(counts, shares) {
+            // A class the reference never shows, answered anyway, counts as if half a row were expected.
+            let expected = max(share * n, 0.5)
+            chi2 += (Double(observed) - expected) * (Double(observed) - expected) / expected
+        }
+        return Distributions.chiSquareSurvival(chi2, dof: Double(present.count - 1))
+    }
+
     func assess(_ state: inout ClientState) -> Observation {
         var reasons: [String] = []
         var risk = 0.0
         var w: Double?
         let distances = state.distances.values
         if distances.count >= policy.minSamples {
-            w = Self.pradaW(distances)
+            if state.w == nil || state.untested >= policy.testEvery {
+                state.w = Self.pradaW(distances)
+                state.untested = 0
+            }
+            w = state.w
             // 0 at W = 1, 1 at W = δ.
             if let w {
                 risk = max(risk, (1 - w) / max(1e-9, 1 - policy.delta))
@@ -230,6 +328,25 @@ public final class ExtractionDetector: Sendable {
             risk = max(risk, share / max(1e-9, policy.maxLowMarginShare))
             if share > policy.maxLowMarginShare { reasons.append("low_margin") }
         }
+        var novelShare: Double?
+        let novel = state.novel.values
+        if !novel.isEmpty {
+            let k = novel.reduce(0, +)
+            novelShare = k / Double(novel.count)
+            if novel.count >= policy.minReferenced {
+                // log of the Chernoff bound on P(K ≥ k); the score is 1 at log α.
+                let logP = Self.logBinomialTailBound(k: k, n: Double(novel.count), rate: policy.outOfDistributionRate)
+                risk = max(risk, logP / log(policy.alpha))
+                if logP < log(policy.alpha) { reasons.append("out_of_distribution") }
+            }
+        }
+        var balanceP: Double?
+        if !state.prior.isEmpty, let p = Self.classBalanceP(state.answerCounts, prior: state.prior, minExpected: policy.minExpected) {
+            balanceP = p
+            let logP = log(max(p, 1e-300))
+            risk = max(risk, logP / log(policy.alpha))
+            if logP < log(policy.alpha) { reasons.append("class_balance") }
+        }
         if let maxVolume = policy.maxVolume {
             risk = max(risk, Double(state.volume) / Double(max(1, maxVolume)))
             if state.volume > maxVolume { reasons.append("volume") }
@@ -238,7 +355,7 @@ public final class ExtractionDetector: Sendable {
         let newly = !reasons.isEmpty && state.flaggedAt == nil
         if newly { state.flaggedAt = clock.now().timeIntervalSince1970 }
         let observation = Observation(
-            risk: flagged ? max(1, risk) : min(risk, 0.999), w: w, samples: distances.count, lowMarginShare: share, volume: state.volume,
+            risk: flagged ? max(1, risk) : min(risk, 0.999), w: w, outOfDistributionShare: novelShare, classBalanceP: balanceP, samples: distances.count, lowMarginShare: share, volume: state.volume,
             reasons: reasons, flagged: flagged, newlyFlagged: newly)
         state.last = observation
         return observation
@@ -253,6 +370,17 @@ public final class ExtractionDetector: Sendable {
         let kept = std > 0 ? distances.filter { abs($0 - mean) <= 3 * std } : distances
         // All distances equal: a replayed or mechanically stepped stream, as far from normal as it gets.
         return ShapiroWilk.test(kept)?.w ?? 0
+    }
+
+    /// log of the Chernoff–Hoeffding bound exp(−n·KL(k/n ‖ rate)) on P(K ≥ k) for K ~ Binomial(n,
+    /// rate); 0 (p ≤ 1, no evidence) when k/n ≤ rate.
+    static func logBinomialTailBound(k: Double, n: Double, rate: Double) -> Double {
+        let q = min(max(rate, 1e-12), 1 - 1e-12)
+        let share = k / n
+        guard share > q else { return 0 }
+        var kl = share * log(share / q)
+        if share < 1 { kl += (1 - share) * log((1 - share) / (1 - q)) }
+        return -n * kl
     }
 
     static func distance(_ a: [Float], _ b: [Float]) -> Double {

@@ -13,6 +13,9 @@ public struct MahalanobisScorer: Sendable {
     let factor: [Double]
     /// Scores above this are out of distribution.
     public let threshold: Double
+    /// Share of each class label (0, 1, …) among the reference rows (the answers a benign client
+    /// replaying natural data should get).
+    public let classShares: [Double]
 
     /// - Throws: `.invalidInput` for fewer than two reference rows, a width mismatch, or non-finite values.
     public init(features: [Float], width: Int, classes: [Int], quantile: Double = 0.995, ridge: Double = 1e-2) throws {
@@ -46,17 +49,19 @@ public struct MahalanobisScorer: Sendable {
         }
         let lift = max(1e-9, ridge * trace / Double(width))
         for i in 0..<width { covariance[i * width + i] += lift }
-        let uncalibrated = MahalanobisScorer(width: width, means: means, factor: try RobustMahalanobis.cholesky(covariance, width), threshold: 0)
+        let shares = counts.map { Double($0) / Double(max(1, counts.reduce(0, +))) }
+        let uncalibrated = MahalanobisScorer(width: width, means: means, factor: try RobustMahalanobis.cholesky(covariance, width), threshold: 0, classShares: shares)
         let scores = (0..<rows).map { uncalibrated.score(Array(features[($0 * width)..<(($0 + 1) * width)])) }.sorted()
         let limit = scores[min(rows - 1, max(0, Int((quantile * Double(rows)).rounded(.up)) - 1))]
-        self.init(width: width, means: means, factor: uncalibrated.factor, threshold: limit)
+        self.init(width: width, means: means, factor: uncalibrated.factor, threshold: limit, classShares: shares)
     }
 
-    init(width: Int, means: [[Double]], factor: [Double], threshold: Double) {
+    init(width: Int, means: [[Double]], factor: [Double], threshold: Double, classShares: [Double]) {
         self.width = width
         self.means = means
         self.factor = factor
         self.threshold = threshold
+        self.classShares = classShares
     }
 
     /// The squared distance to the nearest class mean (∞ for a row of the wrong width or with NaN).

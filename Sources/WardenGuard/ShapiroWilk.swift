@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import WardenAnalysis
 
 /// The Shapiro–Wilk test of normality with Royston's approximations (Royston 1992, "Approximating
@@ -20,7 +21,7 @@ public enum ShapiroWilk {
         guard n >= 3, n <= 5000, sample.allSatisfy(\.isFinite) else { return nil }
         let x = sample.sorted()
         guard x[n - 1] - x[0] > 1e-19 * max(1, abs(x[0])) else { return nil }
-        let a = coefficients(n)
+        let a = cachedCoefficients(n)
         // W = (Σ aᵢ x₍ᵢ₎)² / Σ (xᵢ − x̄)², on values centred at the median for precision.
         let centre = x[n / 2]
         var mean = 0.0
@@ -36,6 +37,21 @@ public enum ShapiroWilk {
         let w = min(1, ax * ax / ss)
         return Result(w: w, p: pValue(w, n: n))
     }
+
+    /// ``coefficients(_:)`` for n, remembered: they depend on n only and cost ⌊n/2⌋ normal
+    /// quantiles, which would dominate a test repeated on a sliding window of the same size.
+    /// At most 64 sizes are kept (the cache starts over beyond).
+    static func cachedCoefficients(_ n: Int) -> [Double] {
+        if let known = coefficientCache.withLock({ $0[n] }) { return known }
+        let a = coefficients(n)
+        coefficientCache.withLock { cache in
+            if cache.count >= 64 { cache.removeAll(keepingCapacity: true) }
+            cache[n] = a
+        }
+        return a
+    }
+
+    private static let coefficientCache = Mutex<[Int: [Double]]>([:])
 
     /// The positive halves of the coefficients: `a[0]` pairs with the largest and smallest value,
     /// `a[1]` with the next, … (⌊n/2⌋ values).

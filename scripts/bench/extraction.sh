@@ -6,6 +6,8 @@
 #   - a Jacobian-augmentation attacker (Papernot et al. 2017: 10 natural seeds, a softmax-regression
 #     substitute trained on the gateway's labels, rounds of x + λ·sign(∇ substitute), λ = 0.1),
 #   - benign clients each replaying the real test split in their own shuffled order.
+# The server gets the training split as --reference (the out-of-distribution and class-balance
+# rules; adversarial screening at policy log); REFERENCE=0 leaves it out (PRADA, low margin only).
 # Reports after how many queries each attacker was flagged (first `extraction` alert for its token),
 # and the benign false-alarm rate. Accuracy-style numbers, not timing: fine on a busy machine, but
 # it sends a few thousand requests (minutes with a debug build). On demand; numbers go in
@@ -23,7 +25,9 @@ trap '[ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null; wait 2>/dev/null; rm -rf "
 "$WARDEN" train --data "$T/digits-train.csv" --label label --model mlp:64 --epochs 30 --lr 0.003 --seed 0 --quiet --out "$T/digits.onnx" \
     >/dev/null || { echo "FAIL warden train"; exit 2; }
 ADMIN="$("$WARDEN" serve --new-token)"
-start_warden_serve "$T/serve.log" --data "$T/data" --port 0 --model "digits=$T/digits.onnx" --alerts "$T/alerts.jsonl" ${SERVE_ARGS:-}
+reference=(--reference "digits=$T/digits-train.csv")
+[ "${REFERENCE:-1}" = 0 ] && reference=()
+start_warden_serve "$T/serve.log" --data "$T/data" --port 0 --model "digits=$T/digits.onnx" --alerts "$T/alerts.jsonl" "${reference[@]}" ${SERVE_ARGS:-}
 TOKENS="$T/tokens.txt"
 for name in synthetic jacobian $(seq -f "benign%g" 1 "${BENIGN:-10}"); do
     echo "$name $(token --role inference-client --name "$name")" >> "$TOKENS" || { echo "FAIL token create"; exit 2; }

@@ -109,7 +109,8 @@ for name in ["synthetic", "jacobian"]:
     r = results[name]
     detail = r.alert["details"] if r.alert else {}
     print(f"{name}: flagged after {r.flagged_at} of {r.sent} queries" if r.flagged_at else f"{name}: NOT flagged in {r.sent} queries",
-          f"(reasons {detail.get('reasons')}, W {detail.get('w')}, low-margin share {detail.get('low_margin_share')})" if r.alert else "")
+          f"(reasons {detail.get('reasons')}, W {detail.get('w')}, out-of-distribution share {detail.get('out_of_distribution_share')}, "
+          f"class-balance p {detail.get('class_balance_p')}, low-margin share {detail.get('low_margin_share')})" if r.alert else "")
 flagged = [name for name in benign if results[name].flagged_at]
 print(f"benign: {len(flagged)} of {len(benign)} clients flagged (false-alarm rate {len(flagged) / max(1, len(benign)):.2f})"
       + (": " + ", ".join(f"{n} at {results[n].flagged_at} {results[n].alert['details'].get('reasons')}" for n in flagged) if flagged else ""))

@@ -18,9 +18,13 @@ extension InferenceAPI {
         let client = context.principal?.id ?? "anonymous"
         let features = input.rows(rows), classScores = scores.rows(rows)
         guard features.count == classScores.count else { return }
+        // The model's reference distribution (from --reference), when adversarial detection has one:
+        // whether each query is out of distribution, and the class shares, feed two more rules.
+        let reference = (try? adversarial?.detector(for: model))?.mahalanobis
         var flagged: ExtractionDetector.Observation?
         for (row, score) in zip(features, classScores) {
-            let observation = detector.observe(client, features: row, scores: score)
+            let novel = reference.map { $0.score(row) > $0.threshold }
+            let observation = detector.observe(client, features: row, scores: score, outOfDistribution: novel, classPrior: reference?.classShares)
             if observation.newlyFlagged { flagged = observation }
         }
         guard let flagged else { return }
@@ -31,6 +35,8 @@ extension InferenceAPI {
             ("action", .string(detector.policy.action.rawValue)),
         ]
         if let w = flagged.w { details.append(("w", .double(w))) }
+        if let share = flagged.outOfDistributionShare { details.append(("out_of_distribution_share", .double(share))) }
+        if let p = flagged.classBalanceP { details.append(("class_balance_p", .double(p))) }
         if detector.policy.action == .revoke, let id = Self.tokenID(request) {
             do {
                 _ = try await server.registry.revokeToken(id: id, by: Self.gatewayPrincipal)

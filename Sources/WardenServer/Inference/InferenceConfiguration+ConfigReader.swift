@@ -157,7 +157,8 @@ extension InferenceConfiguration {
     static func extraction(_ section: ServerConfiguration.Section, base: ExtractionDetector.Policy) throws -> ExtractionDetector.Policy {
         try section.only([
             "action", "delta", "min_samples", "window", "max_stored", "max_clients", "low_margin", "max_low_margin_share", "max_volume",
-            "volume_seconds", "flag_seconds", "throttle_seconds",
+            "volume_seconds", "flag_seconds", "throttle_seconds", "test_every", "out_of_distribution_rate", "alpha", "min_referenced",
+            "class_balance",
         ])
         var policy = base
         if let action = try section.string("action") {
@@ -177,6 +178,11 @@ extension InferenceConfiguration {
         policy.volumeSeconds = try section.double("volume_seconds", in: 1...(86_400 * 31)) ?? policy.volumeSeconds
         policy.flagSeconds = try section.double("flag_seconds", in: 1...(86_400 * 365)) ?? policy.flagSeconds
         policy.throttleSeconds = try section.double("throttle_seconds", in: 0.001...86_400) ?? policy.throttleSeconds
+        policy.testEvery = try section.int("test_every", in: 1...5000) ?? policy.testEvery
+        policy.outOfDistributionRate = try section.double("out_of_distribution_rate", in: 1e-6...0.999) ?? policy.outOfDistributionRate
+        policy.alpha = try section.double("alpha", in: 1e-300...0.5) ?? policy.alpha
+        policy.minReferenced = try section.int("min_referenced", in: 1...5000) ?? policy.minReferenced
+        policy.classBalance = try section.bool("class_balance") ?? policy.classBalance
         return policy
     }
 

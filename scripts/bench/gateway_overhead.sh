@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Gateway overhead (issue 8 quality bar): p50/p99 latency and req/s at 1 and 16 concurrent clients,
+# one digits row per request over loopback, for
+#   - `warden serve` with every protection on: token auth, rate limit (high enough never to refuse),
+#     input validation, extraction detection (PRADA + out-of-distribution count test), adversarial
+#     screening at policy log (Mahalanobis, two feature squeezers, low confidence; --reference),
+#     alert file, prediction audit events;
+#   - `warden serve` with the detectors off (--no-extraction-detection, no --reference; auth,
+#     validation and the prediction audit stay, as they cannot be turned off from the flags);
+#   - `mlflow models serve --env-manager local` on a scikit-learn MLP of the same shape (64-64-10).
+# Bounded: REQUESTS per run (default 3000) or SECONDS (default 20), whichever comes first.
+# WARDEN_BIN=path reuses a built binary (use a release build).
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+source scripts/interop/common.sh
+ensure_venv numpy scikit-learn requests mlflow
+WARDEN="$(warden_bin)" || exit 2
+T="$(mktemp -d)"; SERVER=""; MLFLOW=""
+trap '[ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null; [ -n "$MLFLOW" ] && kill -- -"$MLFLOW" 2>/dev/null; wait 2>/dev/null; rm -rf "$T"' EXIT
+N="${REQUESTS:-3000}"; S="${SECONDS_PER_RUN:-20}"
+
+"$PY" scripts/bench/digits_csv.py "$T" 0 >/dev/null || { echo "FAIL digits CSV"; exit 2; }
+"$WARDEN" train --data "$T/digits-train.csv" --label label --model mlp:64 --epochs 30 --lr 0.003 --seed 0 --quiet --out "$T/digits.onnx" \
+    >/dev/null || { echo "FAIL warden train"; exit 2; }
+"$PY" scripts/bench/gateway_mlflow_model.py "$T" "$T/mlflow-model" "$T/warden.jsonl" "$T/mlflow.jsonl" >/dev/null || { echo "FAIL mlflow model"; exit 2; }
+ADMIN="$("$WARDEN" serve --new-token)"
+
+run() { # label url path bodies [token]
+    for c in 1 16; do
+        echo "$1 c=$c $("$PY" scripts/bench/gateway_load.py "$2" "$3" "$4" "$c" "$N" "$S" ${5:-})"
+    done
+}
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+start_warden_serve "$T/on.log" --data "$T/on" --port 0 --model "digits=$T/digits.onnx" --reference "digits=$T/digits-train.csv" \
+    --adversarial-policy log --alerts "$T/alerts.jsonl" --rate-limit 1000000 --burst 1000000
+run "warden-protected" "$URL" /v2/models/digits/infer "$T/warden.jsonl" "$ADMIN"
+echo "warden-protected rss_kib $(awk '/VmRSS/ {print $2}' /proc/$SERVER/status)"
+kill "$SERVER"; wait "$SERVER" 2>/dev/null; SERVER=""
+start_warden_serve "$T/off.log" --data "$T/off" --port 0 --model "digits=$T/digits.onnx" --no-extraction-detection
+run "warden-detectors-off" "$URL" /v2/models/digits/infer "$T/warden.jsonl" "$ADMIN"
+kill "$SERVER"; wait "$SERVER" 2>/dev/null; SERVER=""
+
+PORT="$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+setsid "$VENV/bin/mlflow" models serve -m "$T/mlflow-model" --env-manager local -h 127.0.0.1 -p "$PORT" >"$T/mlflow.log" 2>&1 &
+MLFLOW=$!
+for _ in $(seq 1 600); do
+    curl -sf "http://127.0.0.1:$PORT/ping" >/dev/null 2>&1 && break
+    sleep 0.2
+done
+curl -sf "http://127.0.0.1:$PORT/ping" >/dev/null || { echo "FAIL mlflow models serve did not start"; tail -5 "$T/mlflow.log"; exit 2; }
+run "mlflow" "http://127.0.0.1:$PORT" /invocations "$T/mlflow.jsonl"
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
