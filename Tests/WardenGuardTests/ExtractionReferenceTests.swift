@@ -117,8 +117,12 @@ struct ExtractionReferenceTests {
 
     /// log P(K ≥ k) for K ~ Binomial(n, p), summed exactly in log space.
     static func exactLogTail(k: Int, n: Int, p: Double) -> Double {
-        let terms = (k...n).map { j in
-            lgamma(Double(n + 1)) - lgamma(Double(j + 1)) - lgamma(Double(n - j + 1)) + Double(j) * log(p) + Double(n - j) * log(1 - p)
+        let logN: Double = lgamma(Double(n + 1))
+        let terms: [Double] = (k...n).map { (j: Int) -> Double in
+            let choose: Double = logN - lgamma(Double(j + 1)) - lgamma(Double(n - j + 1))
+            let hits: Double = Double(j) * log(p)
+            let misses: Double = Double(n - j) * log(1 - p)
+            return choose + hits + misses
         }
         let top = terms.max()!
         return top + log(terms.reduce(0) { $0 + exp($1 - top) })
