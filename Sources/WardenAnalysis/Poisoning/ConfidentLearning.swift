@@ -18,10 +18,6 @@ public struct ConfidentLearning: Sendable {
     public let selfConfidence: [Double]
     /// Each row's most probable class.
     public let predicted: [Int]
-    /// Whether a row sits on the confident joint's diagonal: among the classes whose probability
-    /// reaches their threshold, its own label is the most probable (the model confirms the label
-    /// confidently).
-    public let confidentlyLabelled: [Bool]
 
     public init(labels: [Int], probabilities: [Float], classes k: Int) {
         let n = labels.count
@@ -35,7 +31,6 @@ public struct ConfidentLearning: Sendable {
         let thresholds = (0..<k).map { counts[$0] > 0 ? sums[$0] / Double(counts[$0]) : 1.0 }
         var joint = [Double](repeating: 0, count: k * k)
         var predicted = [Int](repeating: 0, count: n)
-        var confirmed = [Bool](repeating: false, count: n)
         for (row, label) in labels.enumerated() {
             var best = -1, bestP = -1.0, arg = 0, argP = -1.0
             for c in 0..<k {
@@ -45,7 +40,6 @@ public struct ConfidentLearning: Sendable {
                 if counts[c] > 0, value >= thresholds[c] - 1e-6, value > bestP { best = c; bestP = value }
             }
             predicted[row] = arg
-            confirmed[row] = best == label
             if best >= 0 { joint[label * k + best] += 1 }
         }
         // Calibrate: each row sums to its label's count, then the matrix to N.
@@ -84,7 +78,6 @@ public struct ConfidentLearning: Sendable {
         self.thresholds = thresholds
         selfConfidence = (0..<n).map { p($0, labels[$0]) }
         self.predicted = predicted
-        confidentlyLabelled = confirmed
     }
 
     /// Rounds `values` to integers whose sum is the rounded sum (largest remainders first).

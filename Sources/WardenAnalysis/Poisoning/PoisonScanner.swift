@@ -67,12 +67,8 @@ public struct PoisonScanner: Sendable {
         public var neighbourDisagreement: [Double]
         public var robustZ: [Double]
         public var mahalanobis: [Double]?
-        /// The Mahalanobis distance off the principal subspace (``RobustMahalanobis/residuals``).
-        public var mahalanobisResidual: [Double]?
         public var isolation: [Double]
         public var confidentLearning: [Bool]
-        /// Whether the cross-validated ensemble confirms the row's label confidently and predicts it.
-        public var modelConfirms: [Bool]
         /// The spectral-signature score of each row (`nil` where the class was not tested).
         public var spectral: [Double?]
         public var reasons: [[PoisonScanReport.Reason]]
@@ -80,14 +76,13 @@ public struct PoisonScanner: Sendable {
         /// Every row's scores as CSV (a header row, then one line per data row), for calibrating
         /// thresholds on one's own clean data.
         public func csv(labels: [Int], classes: [String]) -> String {
-            var lines = ["row,label,predicted,self_confidence,knn_disagreement,confident_learning,robust_z,mahalanobis,isolation,spectral,mahalanobis_residual,model_confirms,reasons"]
+            var lines = ["row,label,predicted,self_confidence,knn_disagreement,confident_learning,robust_z,mahalanobis,isolation,spectral,reasons"]
             for row in labels.indices {
                 let fields: [String] = [
                     String(row), classes[labels[row]], classes[predicted[row]], String(format: "%.6g", selfConfidence[row]),
                     String(format: "%.6g", neighbourDisagreement[row]), confidentLearning[row] ? "1" : "0", String(format: "%.6g", robustZ[row]),
                     mahalanobis.map { String(format: "%.6g", $0[row]) } ?? "", String(format: "%.6g", isolation[row]),
-                    spectral[row].map { String(format: "%.6g", $0) } ?? "", mahalanobisResidual.map { String(format: "%.6g", $0[row]) } ?? "",
-                    modelConfirms[row] ? "1" : "0", reasons[row].map(\.rawValue).joined(separator: ";"),
+                    spectral[row].map { String(format: "%.6g", $0) } ?? "", reasons[row].map(\.rawValue).joined(separator: ";"),
                 ]
                 lines.append(fields.map { field in
                     field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : field
@@ -194,7 +189,6 @@ public struct PoisonScanner: Sendable {
         }
         progress(Progress(step: "backdoors", done: c.folds + 3, total: total))
         var counts: [String: Int] = [:]
-        let modelConfirms = (0..<n).map { learning.confidentlyLabelled[$0] && learning.predicted[$0] == table.labels[$0] }
         for row in 0..<n {
             if learning.isIssue[row] { reasons[row].append(.labelIssue) }
             if duplicates.group[row] != nil { reasons[row].append(.duplicateConflict) }
@@ -207,16 +201,7 @@ public struct PoisonScanner: Sendable {
             // The Isolation Forest and the Mahalanobis distance must agree (each alone fires on the
             // tails of real, skewed or discrete tables); a value far beyond any plausible scale (a
             // typo, a sensor glitch) is enough alone.
-            let agreed = iVote && (mahalanobis == nil ? zVote : mVote)
-            // A row the cross-validated model (trained without it) confidently puts in its own
-            // class, and that lies along the data's principal axes, is an extreme member of that
-            // class (a good leverage point: a very large tumour, large in every size feature
-            // together), not a foreign row. Rows that break the correlations (uniform noise) lie far
-            // off those axes, beyond the residual distances' far-out fence, and stay outliers
-            // whatever their label.
-            let explained = modelConfirms[row] && mahalanobis.map { $0.residuals[row] <= $0.residualFence } == true
-            if agreed && explained { counts["explained", default: 0] += 1 }
-            if (agreed && !explained) || robustZ.scores[row] > c.extremeZ {
+            if (iVote && (mahalanobis == nil ? zVote : mVote)) || robustZ.scores[row] > c.extremeZ {
                 reasons[row].append(.outlier)
             }
             if learning.isIssue[row] { counts["confident_learning", default: 0] += 1 }
@@ -244,10 +229,7 @@ public struct PoisonScanner: Sendable {
                 threshold: mahalanobisCut.map { String(format: "normal scores, d² > %.1f (χ² %g)", $0, c.mahalanobisQuantile) } ?? "-", note: mahalanobisNote),
             .init(
                 name: "isolation_forest", flagged: counts["isolation_forest", default: 0],
-                threshold: "score > \(c.isolationThreshold); outlier when it and \(mahalanobis == nil ? "robust_z" : "mahalanobis") agree",
-                note: mahalanobis.map { m in
-                    "\(counts["explained", default: 0]) agreed rows kept: the model confirms their label and their residual d² (off \(m.principalComponents) principal components) is within the far-out fence \(String(format: "%.1f", m.residualFence))"
-                }),
+                threshold: "score > \(c.isolationThreshold); outlier when it and \(mahalanobis == nil ? "robust_z" : "mahalanobis") agree", note: nil),
         ] + backdoorDetectors
         let fraction = Double(suspicious.count) / Double(n)
         let report = PoisonScanReport(
@@ -258,8 +240,7 @@ public struct PoisonScanner: Sendable {
             backdoor: backdoorSummary)
         let scores = Scores(
             selfConfidence: learning.selfConfidence, predicted: learning.predicted, neighbourDisagreement: disagreement,
-            robustZ: robustZ.scores, mahalanobis: mahalanobis?.distances, mahalanobisResidual: mahalanobis?.residuals, isolation: forest.scores,
-            confidentLearning: learning.isIssue, modelConfirms: modelConfirms,
+            robustZ: robustZ.scores, mahalanobis: mahalanobis?.distances, isolation: forest.scores, confidentLearning: learning.isIssue,
             spectral: spectral, reasons: reasons)
         progress(Progress(step: "done", done: total, total: total))
         return (report, scores)
