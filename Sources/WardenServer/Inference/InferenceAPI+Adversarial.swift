@@ -92,15 +92,7 @@ extension InferenceAPI {
     func resolveReview(_ request: Request, _ context: WardenRequestContext) async throws -> Response {
         let principal = try await requireReviewer(context)
         let id = try context.parameters.require("id")
-        let body: JSONValue
-        do {
-            let buffer = try await request.body.collect(upTo: 4096)
-            body = try JSONParser(maxDepth: 4, maxBytes: 4096).parse(Array(buffer.readableBytesView), source: "the request body")
-        } catch let error as WardenError {
-            throw InferenceError(.badRequest, error.message, reason: "invalid_json")
-        } catch {
-            throw InferenceError(.contentTooLarge, "a review resolution is limited to 4096 bytes", reason: "too_large")
-        }
+        let body = try await Self.smallBody(request)
         guard let verdict = body["verdict"]?.stringValue, ReviewQueue.verdicts.contains(verdict) else {
             throw InferenceError(.badRequest, "give \"verdict\": \"benign\" or \"adversarial\"", reason: "invalid_input")
         }
