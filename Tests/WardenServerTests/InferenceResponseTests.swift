@@ -78,7 +78,15 @@ struct InferenceResponseTests {
                 let alert = try API.json(posted)
                 #expect(alert["type"] == "extraction" && alert["client"] == "app" && alert["model"] == "lin" && alert["severity"] == "high")
                 #expect(receiver.attempts.withLock { $0 } == 2, "one failure, one retry")
-                let metrics = try await API.send(client, .get, "/metrics", token: nil).body
+                // The receiver stores the body before it answers; the queue counts the delivery
+                // once the answer arrives, so poll /metrics for it.
+                var metrics = ""
+                let deadline = ContinuousClock.now + .seconds(10)
+                repeat {
+                    metrics = try await API.send(client, .get, "/metrics", token: nil).body
+                    if metrics.contains(#"guard_webhook_alerts_total{outcome="delivered"} 1"#) { break }
+                    try await Task.sleep(for: .milliseconds(20))
+                } while ContinuousClock.now < deadline
                 #expect(metrics.contains(#"guard_webhook_alerts_total{outcome="delivered"} 1"#), "\(metrics)")
                 #expect(metrics.contains(#"guard_webhook_alerts_total{outcome="retried"} 1"#))
             }
