@@ -58,6 +58,7 @@ extension DemoRun {
             guard anonymous == 401, refused == 400, let message = error["error"]?.stringValue else {
                 throw WardenError.internalError("the gateway did not refuse as it should: \(anonymous), \(refused)")
             }
+            await server.commitQueuedAudit()
             let audited = try await server.registry.store.auditEvents(from: 1, limit: 10_000).filter { $0.action == "inference.predict" }
             guard audited.count == 1 else { throw WardenError.internalError("\(audited.count) predictions in the audit chain, expected 1") }
             let response = try await respond(post: post, row: row, admin: adminToken, server: server)

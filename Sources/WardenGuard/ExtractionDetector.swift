@@ -212,7 +212,9 @@ public final class ExtractionDetector: Sendable {
             {
                 clients[idle] = nil
             }
-            var state = clients[client] ?? ClientState(volumeStart: now)
+            // Taken out of the dictionary while it changes, so that its arrays (up to `window`
+            // distances, margins and answers, `maxStored` queries) are updated in place, not copied.
+            var state = clients.removeValue(forKey: client) ?? ClientState(volumeStart: now)
             if let flaggedAt = state.flaggedAt, now - flaggedAt >= policy.flagSeconds { state = ClientState(volumeStart: now) }
             state.lastSeen = now
             if let outOfDistribution { state.novel.append(outOfDistribution ? 1 : 0, capacity: policy.window) }

@@ -37,6 +37,8 @@ public protocol RegistryStore: Sendable {
 
     /// Appends an event that changes nothing else (downloads, denied requests).
     func appendAudit(_ draft: AuditDraft) async throws
+    /// Appends events in order; a store that can does it in one transaction (one synced commit).
+    func appendAudits(_ drafts: [AuditDraft]) async throws
     func auditEvents(from seq: Int64, limit: Int) async throws -> [AuditEvent]
     /// The last event's `seq` and `hash`; nil for an empty chain.
     func auditHead() async throws -> (seq: Int64, hash: String)?
@@ -50,6 +52,13 @@ public protocol RegistryStore: Sendable {
     /// false (creation races between replicas resolve here).
     @discardableResult
     func saveDocument(_ kind: String, _ id: String, _ value: JSONValue, onlyIfAbsent: Bool, audit: AuditDraft) async throws -> Bool
+}
+
+extension RegistryStore {
+    /// One ``appendAudit(_:)`` per event (stores without a batched append).
+    public func appendAudits(_ drafts: [AuditDraft]) async throws {
+        for draft in drafts { try await appendAudit(draft) }
+    }
 }
 
 /// A document to write (replacing any with its id) with the audit event that records it.

@@ -313,6 +313,14 @@ public final class SQLiteRegistryStore: RegistryStore {
         try await write { db in try Self.appendAudit(draft, db) }
     }
 
+    /// All of `drafts` in one transaction: one synced commit (the gateway's batched prediction audit).
+    public func appendAudits(_ drafts: [AuditDraft]) async throws {
+        guard !drafts.isEmpty else { return }
+        try await write { db in
+            for draft in drafts { try Self.appendAudit(draft, db) }
+        }
+    }
+
     public func auditHead() async throws -> (seq: Int64, hash: String)? {
         try await read { db in
             try Row.fetchOne(try db.cachedStatement(sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")).map { ($0["seq"], $0["hash"]) }

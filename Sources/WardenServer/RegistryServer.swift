@@ -24,6 +24,8 @@ public struct RegistryServer: Sendable {
     public let checkpoints: AuditCheckpoints?
     /// Accepts an external issuer's JWTs (warden.yaml `auth.jwt`).
     let jwt: JWTAuthenticator?
+    /// The gateway's per-request audit events on their way to the chain, committed in batches.
+    let auditQueue: AuditQueue
     /// Largest artefact accepted in one upload.
     public var maxArtefactBytes: Int { configuration.limits.maxArtefactBytes }
     /// The server's folders as they may appear in library errors (as configured and absolute):
@@ -51,6 +53,7 @@ public struct RegistryServer: Sendable {
         self.checkpoints = checkpoints
         self.jwt = jwt
         self.registry = registry
+        self.auditQueue = AuditQueue(store: registry.store)
         self.blobs = blobs
         self.trustedKeys = trustedKeys
         self.dataDirectory = configuration.data

@@ -13,7 +13,8 @@ extension RegistryServer {
     /// Cancellation shuts down gracefully, as a signal does: the server stops accepting, hands every
     /// connection already accepted to a handler and lets in-flight requests finish. (Cancelling the
     /// server's task directly would drop connections still queued between accept and handler, which
-    /// swift-nio stops the process for: "Deinited NIOAsyncWriter without calling finish()".)
+    /// swift-nio stops the process for: "Deinited NIOAsyncWriter without calling finish()".) Then the
+    /// gateway's queued audit events are committed (``AuditQueue/drain()``).
     public func run(host: String, port: Int, logger: Logger = Logger(label: "warden.serve"), onRunning: @escaping @Sendable (Int) async -> Void = { _ in })
         async throws
     {
@@ -26,12 +27,24 @@ extension RegistryServer {
         let group = ServiceGroup(configuration: .init(services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         // Unstructured, so that our caller's cancellation does not reach the server's accept loop.
         let running = Task { try await group.run() }
-        try await withTaskCancellationHandler {
-            try await running.value
-        } onCancel: {
-            Task { await group.triggerGracefulShutdown() }
+        do {
+            try await withTaskCancellationHandler {
+                try await running.value
+            } onCancel: {
+                Task { await group.triggerGracefulShutdown() }
+            }
+        } catch {
+            await auditQueue.drain()
+            throw error
         }
+        // The gateway's batched audit events still waiting are committed before the process ends.
+        await auditQueue.drain()
     }
+
+    /// Waits until the gateway's queued audit events (predictions, adversarial flags) are in the
+    /// chain; false when the last commit failed.
+    @discardableResult
+    public func commitQueuedAudit() async -> Bool { await auditQueue.drain() }
 
     /// Whether the server speaks HTTPS.
     public var usesTLS: Bool { configuration.http.tlsCertificate != nil }

@@ -98,6 +98,7 @@ struct InferenceAPITests {
             #expect(two.objectValue?.contains { $0.0 == "id" } == false)
         }
         // Every prediction is in the audit chain with its input digest, output and client.
+        await s.server.auditQueue.drain()
         let events = try await s.server.registry.store.auditEvents(from: 1, limit: 1000).filter { $0.action == "inference.predict" }
         #expect(events.count == 2)
         let first = try #require(events.first)
@@ -129,6 +130,7 @@ struct InferenceAPITests {
             let reply = try await Self.send(client, .post, "/v2/models/lin/infer", token: nil, Self.oneRow)
             #expect(reply.status == .ok, "\(reply.body)")
         }
+        await open.server.auditQueue.drain()
         let events = try await open.server.registry.store.auditEvents(from: 1, limit: 1000).filter { $0.action == "inference.predict" }
         #expect(events.map(\.actor) == ["anonymous"])
     }
@@ -178,6 +180,7 @@ struct InferenceAPITests {
             #expect(metrics.body.contains(#"guard_request_duration_seconds_count{model="lin"}"#))
             #expect(metrics.body.contains(#"guard_predicted_rows_total{model="lin"} 1"#))
         }
+        await s.server.auditQueue.drain()
         let predictions = try await s.server.registry.store.auditEvents(from: 1, limit: 1000).filter { $0.action == "inference.predict" }
         #expect(predictions.count == 1)
     }

@@ -47,6 +47,7 @@ struct InferenceAdversarialTests {
             #expect(metrics.contains(#"guard_adversarial_detections_total{detector="mahalanobis"} 1"#), "\(metrics)")
             #expect(metrics.contains(#"guard_rejections_total{reason="adversarial"} 1"#))
         }
+        await s.server.auditQueue.drain()
         let events = try await s.server.registry.store.auditEvents(from: 1, limit: 1000).filter { $0.action == "guard.adversarial" }
         #expect(events.count == 1 && events.first?.details["reasons"]?.arrayValue == ["mahalanobis"])
     }
@@ -81,6 +82,7 @@ struct InferenceAdversarialTests {
             let open = try API.json(try await API.send(client, .get, "/v2/guard/reviews?status=open", token: reviewer).body)
             #expect(open["reviews"]?.arrayValue?.isEmpty == true)
         }
+        await s.server.auditQueue.drain()
         let actions = try await s.server.registry.store.auditEvents(from: 1, limit: 1000).map(\.action)
         #expect(actions.contains("guard.review.resolve") && actions.contains("guard.review.list") && actions.contains("guard.adversarial"))
     }

@@ -118,7 +118,7 @@ struct InferenceGuardTests {
         #expect(try ServerConfiguration(yaml: "inference: {hardening: {lin: 'top-k=2,round=1'}}", source: "w").inference.hardening["lin"]?.topK == 2)
     }
 
-    @Test func timeoutsAndTheConcurrencyCapAnswer503() async throws {
+    @Test func slowBodiesAnswer408AndTheConcurrencyCap503() async throws {
         await #expect(throws: InferenceError.self) {
             try await InferenceAPI.within(seconds: 0.05) {
                 try await Task.sleep(for: .seconds(30))
@@ -131,7 +131,9 @@ struct InferenceGuardTests {
                 return 1
             }
         } catch let error as InferenceError {
-            #expect(error.status == .serviceUnavailable && error.reason == "timeout" && error.retryAfter == 1)
+            #expect(error.status == .requestTimeout && error.reason == "timeout" && error.retryAfter == nil)
+            let response = error.response()
+            #expect(response.status == .requestTimeout && response.headers[.connection] == "close")
         }
         #expect(try await InferenceAPI.within(seconds: 5) { 7 } == 7)
         let limiter = ConcurrencyLimiter(limit: 2)

@@ -7,6 +7,9 @@
 #     alert file, prediction audit events;
 #   - `warden serve` with the detectors off (--no-extraction-detection, no --reference; auth,
 #     validation and the prediction audit stay, as they cannot be turned off from the flags);
+#   - `warden serve` bare: no token (anonymous), no prediction audit, no detectors, no rate limit
+#     (warden.yaml `inference: {anonymous: true, audit_predictions: false, extraction: false}`),
+#     the model behind the HTTP and validation path only: what every protection costs together;
 #   - `mlflow models serve --env-manager local` on a scikit-learn MLP of the same shape (64-64-10).
 # Bounded: REQUESTS per run (default 3000) or SECONDS (default 20), whichever comes first.
 # WARDEN_BIN=path reuses a built binary (use a release build).
@@ -39,9 +42,14 @@ kill "$SERVER"; wait "$SERVER" 2>/dev/null; SERVER=""
 start_warden_serve "$T/off.log" --data "$T/off" --port 0 --model "digits=$T/digits.onnx" --no-extraction-detection
 run "warden-detectors-off" "$URL" /v2/models/digits/infer "$T/warden.jsonl" "$ADMIN"
 kill "$SERVER"; wait "$SERVER" 2>/dev/null; SERVER=""
+printf 'inference:\n  anonymous: true\n  audit_predictions: false\n  extraction: false\n' > "$T/bare.yaml"
+start_warden_serve "$T/bare.log" --config "$T/bare.yaml" --data "$T/bare" --port 0 --model "digits=$T/digits.onnx"
+run "warden-bare" "$URL" /v2/models/digits/infer "$T/warden.jsonl"
+kill "$SERVER"; wait "$SERVER" 2>/dev/null; SERVER=""
 
 PORT="$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-setsid "$VENV/bin/mlflow" models serve -m "$T/mlflow-model" --env-manager local -h 127.0.0.1 -p "$PORT" >"$T/mlflow.log" 2>&1 &
+# mlflow starts its scoring server as `uvicorn` from PATH: the venv's bin/ must be on it.
+PATH="$VENV/bin:$PATH" setsid "$VENV/bin/mlflow" models serve -m "$T/mlflow-model" --env-manager local -h 127.0.0.1 -p "$PORT" >"$T/mlflow.log" 2>&1 &
 MLFLOW=$!
 for _ in $(seq 1 600); do
     curl -sf "http://127.0.0.1:$PORT/ping" >/dev/null 2>&1 && break

@@ -8,7 +8,7 @@ Kinds (and the status each must get):
   malformed    truncated / non-JSON bodies                       → 400
   wrong_dtype  datatype INT64 or BYTES, or strings as FP32 data  → 400
   huge_shape   shape [100000000, 64] (and [2^40]) with one row   → 400 or 413
-  slow         headers, then the body one byte per second        → the server's timeout or a 4xx/5xx; never a hang
+  slow         headers, then the body one byte per second        → 408 at the server's body timeout (30 s); never a hang
 Prints the status counts per kind, the wrong answers, and RSS (KiB) per sample as JSON.
 """
 import asyncio
@@ -105,6 +105,8 @@ async def slow(deadline):
         writer.close()
         key = f"{status} after {int(time.monotonic() - start)} s" if status else "no answer in 90 s"
         counts["slow"][key] = counts["slow"].get(key, 0) + 1
+        if status != 408 and len(wrong) < 20:
+            wrong.append(("slow", key))
 
 
 async def sampler(deadline):

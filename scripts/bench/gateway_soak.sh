@@ -2,7 +2,7 @@
 # Soak of the gateway (issue 8 quality bar): SECONDS (default 300) of mixed load over loopback —
 # valid rows and abuse (9 MiB bodies, malformed JSON, wrong dtypes, huge shapes, slow clients
 # trickling their body) — against `warden serve` with every protection on, RSS sampled every 5 s.
-# Passes when every abusive request got its 4xx, every valid one 200, and RSS over the second half
+# Passes when every abusive request got its 4xx (a slow body 408), every valid one 200, and RSS over the second half
 # of the run stays within 10% of its level at the half-way mark (flat memory).
 # WARDEN_BIN=path reuses a built binary (use a release build).
 set -uo pipefail

@@ -52,7 +52,7 @@ extension InferenceAPI {
             }
             for reason in assessment.reasons { metrics.countAdversarial(reason) }
             await emit("adversarial", context, model: model.name, details: .object(details), request: request)
-            try await server.registry.store.appendAudit(
+            try await server.auditQueue.append(
                 AuditDraft(
                     time: server.registry.clock.timestamp(), actor: Self.gatewayPrincipal.name, action: "guard.adversarial",
                     subject: "\(model.name)/\(model.version)", details: .object([("client", .string(client))] + details)))

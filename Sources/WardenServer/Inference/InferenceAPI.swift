@@ -168,7 +168,7 @@ struct InferenceAPI: Sendable {
         if let adversarial { try await screen(adversarial, inputs: inputs, outputs: raw, rows: rows, model: model, request, context) }
         let outputs = hardened(raw, rows: rows, model: model.name)
         if configuration.auditPredictions {
-            try await server.registry.store.appendAudit(
+            try await server.auditQueue.append(
                 AuditDraft(
                     time: server.registry.clock.timestamp(), actor: context.principal?.name ?? "anonymous", action: "inference.predict",
                     subject: "\(model.name)/\(model.version)", details: Self.auditDetails(parsed, inputs, outputs, model, client: client, rows: rows)))
@@ -181,7 +181,8 @@ struct InferenceAPI: Sendable {
         return JSONResponse.make(.object(response))
     }
 
-    /// `body`'s result, or 503 when it takes longer than `seconds` (a client sending its body slowly).
+    /// `body`'s result, or 408 Request Timeout when it takes longer than `seconds` (a client sending
+    /// its body slowly: the client's fault, so a 4xx, and the connection is closed).
     static func within<T: Sendable>(seconds: Double, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
         try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask { try await body() }
@@ -191,8 +192,7 @@ struct InferenceAPI: Sendable {
             }
             defer { group.cancelAll() }
             guard let first = try await group.next(), let value = first else {
-                throw InferenceError(
-                    .serviceUnavailable, "the request body did not arrive within \(InferenceMetrics.number(seconds)) s", reason: "timeout", retryAfter: 1)
+                throw InferenceError(.requestTimeout, "the request body did not arrive within \(InferenceMetrics.number(seconds)) s", reason: "timeout")
             }
             return value
         }

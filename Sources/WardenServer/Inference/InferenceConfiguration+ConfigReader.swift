@@ -17,7 +17,7 @@ extension InferenceConfiguration {
     /// - `range_policy` (`reject`, `clip` or `ignore`; `reject`)
     /// - `audit_predictions` (bool, true)
     /// - `max_concurrent` (int, 64): inference requests at once, 503 beyond; `request_timeout`
-    ///   (seconds, 30): time to receive a request body, 503 after
+    ///   (seconds, 30): time to receive a request body, 408 after
     /// - `alerts` (path of the JSONL alert file, none)
     /// - `cef` (path of a CEF alert file, or a map `{file, syslog_host}`; none)
     /// - `webhook` (URL, or a map `{url, timeout (5 s), retries (3), backoff (0.5 s), capacity (1000)}`; none)

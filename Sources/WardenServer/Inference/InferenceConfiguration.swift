@@ -18,7 +18,7 @@ public struct InferenceConfiguration: Sendable, Equatable {
     public var maxBodyBytes: Int = 8 << 20
     /// Inference requests served at once (gateway-wide) → 503 with Retry-After beyond.
     public var maxConcurrent: Int = 64
-    /// Seconds a client may take to send its request body → 503.
+    /// Seconds a client may take to send its request body → 408.
     public var requestTimeout: Double = 30
     /// Batch, element and rank limits → 413.
     public var limits = InputLimits()

@@ -31,9 +31,14 @@ struct InferenceError: HTTPResponseError, Sendable {
         self.init(status, error.message, reason: error.code.description, retryAfter: error.retryAfter.map { max(1, Int($0.rounded(.up))) })
     }
 
-    func response(from request: Request, context: some RequestContext) throws -> Response {
+    func response(from request: Request, context: some RequestContext) throws -> Response { response() }
+
+    /// The error JSON with its status and headers.
+    func response() -> Response {
         var response = Self.response(status, message)
         if let retryAfter { response.headers[.retryAfter] = String(retryAfter) }
+        // The rest of a timed-out body may still be on its way: the connection cannot be reused.
+        if status == .requestTimeout { response.headers[.connection] = "close" }
         return response
     }
 
