@@ -72,6 +72,80 @@ struct PoisoningScanTests {
         #expect(caught.isSuperset(of: noisy.poisoned), "\(caught.sorted()) vs \(noisy.poisoned)")
     }
 
+    /// Real rows drawn from a heavy-tailed population: one common factor times a log-normal scale
+    /// per row (the large rows are large in every feature together, like breast-cancer's largest
+    /// tumours), two classes offset by 1.
+    static func heavyTailed(rows: Int, width: Int, tail: Double, seed: UInt64) -> PoisonPlanter.Sample {
+        var generator = SeededRandomGenerator(seed: seed)
+        var features: [Float] = []
+        for row in 0..<rows {
+            let scale = exp(tail * PoisonPlanter.normal(&generator)), factor = PoisonPlanter.normal(&generator)
+            for _ in 0..<width { features.append(Float(scale * (factor + 0.6 * PoisonPlanter.normal(&generator)) + Double(row % 2))) }
+        }
+        return PoisonPlanter.Sample(features: features, labels: (0..<rows).map { $0 % 2 }, width: width, poisoned: [])
+    }
+
+    struct TailCase: Sendable, CustomTestStringConvertible {
+        var tail: Double
+        var seed: UInt64
+        var testDescription: String { "log-normal scale σ \(tail), seed \(seed)" }
+    }
+
+    /// The Mahalanobis vote's cut comes from the distances' own spread: on a heavy-tailed real
+    /// population the far members of the tail pass the χ²(p) quantile (and the forest), so χ²(p)
+    /// alone would call them outliers; the fitted c·χ²(ν) keeps at least half of them, and noise
+    /// rows planted in the same table are still flagged, every one.
+    @Test(arguments: [TailCase(tail: 0.5, seed: 1), TailCase(tail: 0.6, seed: 2), TailCase(tail: 0.6, seed: 3)])
+    func heavyTailedRealRowsAreNotOutliersButNoiseIs(_ c: TailCase) throws {
+        let planter = PoisonPlanter(classes: 2, width: 12)
+        let clean = Self.heavyTailed(rows: 400, width: 12, tail: c.tail, seed: c.seed)
+        let table = try FeatureTable(LabeledDataset(
+            features: Tensor(shape: [clean.rows, clean.width], scalars: clean.features), labels: clean.labels.map(Int64.init),
+            classes: ClassLabels(names: ["0", "1"]), featureNames: (0..<clean.width).map { "f\($0)" }, source: "heavy"))
+        var configuration = PoisonScanner.Configuration()
+        configuration.backdoor = nil
+        let mahalanobis = try RobustMahalanobis(values: table.raw, rows: table.rows, width: table.width, columns: table.informativeColumns)
+        let forest = IsolationForest(values: table.standardized, rows: table.rows, width: table.width, seed: configuration.seed)
+        let chiSquare = Distributions.chiSquareQuantile(configuration.mahalanobisQuantile, dof: Double(mahalanobis.dimensions))
+        let byChiSquare = (0..<table.rows).filter { mahalanobis.distances[$0] > chiSquare && forest.scores[$0] > configuration.isolationThreshold }
+        #expect(!byChiSquare.isEmpty, "no real row passes the χ² cut and the forest: the case does not exercise the fitted cut")
+        #expect(mahalanobis.referenceDegrees < Double(mahalanobis.dimensions) && mahalanobis.cut(configuration.mahalanobisQuantile) > chiSquare)
+        let report = try PoisonScanner(configuration: configuration).scan(table).report
+        let outliers = report.suspicious.filter { $0.reasons.contains(.outlier) }.map(\.index)
+        // The fitted cut keeps most of the tail χ²(p) would flag; the farthest rows of a log-normal
+        // tail can still pass it (no finite cut keeps all of an unbounded tail).
+        #expect(Set(outliers).isSubset(of: byChiSquare), "\(outliers) vs \(byChiSquare)")
+        #expect(outliers.count * 2 <= byChiSquare.count && outliers.count < byChiSquare.count,
+                "real rows flagged as outliers: \(outliers), χ² alone: \(byChiSquare)")
+
+        let noisy = planter.plant(.outliers, fraction: 0.02, in: clean, seed: c.seed)
+        let caught = Set(try PoisonScanner(configuration: configuration).scan(Self.table(noisy)).report.suspicious
+            .filter { $0.reasons.contains(.outlier) }.map(\.index))
+        #expect(caught.isSuperset(of: noisy.poisoned), "\(caught.sorted()) vs \(noisy.poisoned)")
+    }
+
+    /// On Gaussian data the distances spread like χ²(p): the fitted reference is about χ²(p) itself.
+    @Test func gaussianDistancesKeepTheChiSquareCut() throws {
+        var generator = SeededRandomGenerator(seed: 21)
+        let values = (0..<(600 * 6)).map { _ in Float(PoisonPlanter.normal(&generator)) }
+        let m = try RobustMahalanobis(values: values, rows: 600, width: 6, columns: Array(0..<6))
+        let chiSquare = Distributions.chiSquareQuantile(0.9999, dof: 6)
+        #expect(m.cut(0.9999) >= chiSquare)
+        #expect(m.cut(0.9999) < 1.1 * chiSquare, "ν \(m.referenceDegrees) c \(m.referenceScale)")
+    }
+
+    /// The quartile fit recovers c and ν from an exact c·χ²(ν) sample (its quantiles at (i + ½)/N),
+    /// and keeps (p, ·) for a sample less spread than χ²(p).
+    @Test(arguments: [(8.0, 2.0, 20), (25.0, 2.5, 61), (3.0, 9.0, 12)])
+    func quartileFitRecoversAScaledChiSquare(_ nu: Double, _ scale: Double, _ p: Int) {
+        let sample = (0..<2000).map { scale * Distributions.chiSquareQuantile((Double($0) + 0.5) / 2000, dof: nu) }
+        let fit = RobustMahalanobis.quartileFit(sample, dimensions: p)
+        #expect(abs(fit.degrees - nu) < 0.05 * nu, "ν \(fit.degrees)")
+        #expect(abs(fit.scale - scale) < 0.05 * scale, "c \(fit.scale)")
+        let tight = (0..<2000).map { Distributions.chiSquareQuantile((Double($0) + 0.5) / 2000, dof: Double(4 * p)) }
+        #expect(RobustMahalanobis.quartileFit(tight, dimensions: p).degrees == Double(p))
+    }
+
     @Test func sameSeedSameReport() throws {
         let sample = Self.planter.plant(.randomFlips, fraction: 0.05, in: Self.planter.clean(rows: 120, seed: 4), seed: 4)
         let a = try PoisonScanner().scan(Self.table(sample)).report

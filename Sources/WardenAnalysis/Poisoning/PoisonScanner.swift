@@ -19,7 +19,9 @@ public struct PoisonScanner: Sendable {
         public var robustZThreshold: Double
         /// The robust z-score beyond which one value alone makes a row an outlier (a typo, a glitch).
         public var extremeZ: Double
-        /// The χ² quantile beyond which the normal-score Mahalanobis distance votes "outlier".
+        /// The quantile beyond which the normal-score Mahalanobis distance votes "outlier": of the
+        /// `c·χ²(ν)` fitted to the distances' quartiles, or of χ²(p) when that is larger
+        /// (``RobustMahalanobis/cut(_:)``).
         public var mahalanobisQuantile: Double
         /// The Isolation Forest score that votes "outlier"; a row is an outlier when both votes agree.
         public var isolationThreshold: Double
@@ -159,7 +161,9 @@ public struct PoisonScanner: Sendable {
         } else {
             mahalanobisNote = "skipped: more than 512 features"
         }
-        let mahalanobisCut = mahalanobis.map { Distributions.chiSquareQuantile(c.mahalanobisQuantile, dof: Double($0.dimensions)) }
+        // The cut comes from the distances' own spread (a c·χ²(ν) fitted to their quartiles), never
+        // below χ²(p)'s: real tables are over-dispersed, so χ²(p) alone calls their tails outliers.
+        let mahalanobisCut = mahalanobis.map { $0.cut(c.mahalanobisQuantile) }
         let forest = IsolationForest(values: table.standardized, rows: n, width: table.width, seed: c.seed)
         progress(Progress(step: "outliers", done: c.folds + 2, total: total))
 
@@ -226,7 +230,11 @@ public struct PoisonScanner: Sendable {
             .init(name: "robust_z", flagged: counts["robust_z", default: 0], threshold: "max |z| > \(c.robustZThreshold) (alone: > \(c.extremeZ))", note: nil),
             .init(
                 name: "mahalanobis", flagged: counts["mahalanobis", default: 0],
-                threshold: mahalanobisCut.map { String(format: "normal scores, d² > %.1f (χ² %g)", $0, c.mahalanobisQuantile) } ?? "-", note: mahalanobisNote),
+                threshold: mahalanobis.map { m in
+                    String(format: "normal scores, d² > %.1f (quantile %g of %.2f·χ²(%.1f) fitted to the quartiles; χ²(%d): %.1f)", mahalanobisCut!,
+                           c.mahalanobisQuantile, m.referenceScale, m.referenceDegrees, m.dimensions,
+                           Distributions.chiSquareQuantile(c.mahalanobisQuantile, dof: Double(m.dimensions)))
+                } ?? "-", note: mahalanobisNote),
             .init(
                 name: "isolation_forest", flagged: counts["isolation_forest", default: 0],
                 threshold: "score > \(c.isolationThreshold); outlier when it and \(mahalanobis == nil ? "robust_z" : "mahalanobis") agree", note: nil),

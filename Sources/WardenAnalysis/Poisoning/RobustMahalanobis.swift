@@ -11,6 +11,14 @@ import WardenCore
 /// disagree with each other) is far even when every value is inside its column's range; an
 /// extreme value in one column (a typo) is the robust z-score's job.
 ///
+/// The reference distribution for a cut is not χ²(p) itself: normal scores are normal one column
+/// at a time but not jointly, so on real tables the distances are over-dispersed (the quartiles of
+/// breast-cancer's 30 features spread like χ²(10), digits' 61 like χ²(25)), and a real member of a
+/// heavy-tailed population passes the χ²(p) 0.9999 quantile. ``referenceDegrees`` and
+/// ``referenceScale`` fit a scaled `c·χ²(ν)` to the distances' quartiles (Satterthwaite's
+/// two-parameter approximation of a quadratic form, with quantiles instead of moments so the
+/// outliers themselves cannot widen it); ``cut(_:)`` is its quantile, never below χ²(p)'s.
+///
 /// Calibration (docs/BENCHMARKS.md): on scikit-learn's clean digits and breast-cancer tables the
 /// largest distance stays near the χ²(p) 0.9999 quantile, where the robust-covariance Mahalanobis on
 /// the raw scale reached 10⁴–10⁶ times it on rare pixels and skewed columns.
@@ -18,6 +26,11 @@ public struct RobustMahalanobis: Sendable {
     /// Squared distances, χ²(`dimensions`)-scaled.
     public let distances: [Double]
     public let dimensions: Int
+    /// ν of the `c·χ²(ν)` fitted to the distances' quartiles (``dimensions`` when they are no more
+    /// spread than χ²(p)'s).
+    public let referenceDegrees: Double
+    /// c of the fitted `c·χ²(ν)`: the distances' median over χ²(ν)'s.
+    public let referenceScale: Double
 
     /// - Parameters:
     ///   - values: rows, row-major `rows × width` (raw or standardised: only ranks matter); only
@@ -81,6 +94,46 @@ public struct RobustMahalanobis: Sendable {
         let scale = median > 0 ? Distributions.chiSquareQuantile(0.5, dof: Double(p)) / median : 1
         distances = d2.map { $0 * scale }
         dimensions = p
+        (referenceDegrees, referenceScale) = Self.quartileFit(distances, dimensions: p)
+    }
+
+    /// The squared distance beyond which a row is an outlier at `quantile`: the larger of the
+    /// χ²(``dimensions``) quantile and the fitted `c·χ²(ν)` one.
+    public func cut(_ quantile: Double) -> Double {
+        let chiSquare = Distributions.chiSquareQuantile(quantile, dof: Double(dimensions))
+        guard referenceDegrees < Double(dimensions) else { return chiSquare }
+        return Swift.max(chiSquare, referenceScale * Distributions.chiSquareQuantile(quantile, dof: referenceDegrees))
+    }
+
+    /// ν and c of the `c·χ²(ν)` whose quartile ratio and median match `values`'; ν is found by
+    /// bisection on log ν (χ²(ν)'s Q₃/Q₁ falls as ν grows) within [0.5, p]: a sample no more spread
+    /// than χ²(p) keeps (p, median / χ²(p)'s median).
+    static func quartileFit(_ values: [Double], dimensions p: Int) -> (degrees: Double, scale: Double) {
+        let sorted = values.sorted()
+        func quantile(_ q: Double) -> Double {
+            let position = q * Double(sorted.count - 1)
+            let low = Int(position.rounded(.down)), high = Swift.min(low + 1, sorted.count - 1)
+            return sorted[low] + (position - Double(low)) * (sorted[high] - sorted[low])
+        }
+        let q1 = quantile(0.25), q3 = quantile(0.75), median = quantile(0.5)
+        func ratio(_ nu: Double) -> Double {
+            Distributions.chiSquareQuantile(0.75, dof: nu) / Distributions.chiSquareQuantile(0.25, dof: nu)
+        }
+        var nu = Double(p)
+        if q1 > 0, q3 / q1 > ratio(nu) {
+            var low = log(0.5), high = log(Double(p))
+            if q3 / q1 >= ratio(0.5) {
+                nu = 0.5
+            } else {
+                for _ in 0..<60 {
+                    let mid = (low + high) / 2
+                    if ratio(exp(mid)) > q3 / q1 { low = mid } else { high = mid }
+                }
+                nu = exp((low + high) / 2)
+            }
+        }
+        let middle = Distributions.chiSquareQuantile(0.5, dof: nu)
+        return (nu, median > 0 && middle > 0 ? median / middle : 1)
     }
 
     /// The lower Cholesky factor of a symmetric positive-definite matrix.
