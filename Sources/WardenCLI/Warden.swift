@@ -46,7 +46,20 @@ public struct Warden: AsyncParsableCommand {
     public init() {}
 
     /// Parses the arguments, runs the command and maps every outcome to Warden's exit codes.
+    /// `warden model scan`'s plain command lines skip ArgumentParser's start-up
+    /// (``ModelScanCommand/fastParse(_:)``).
     public static func runMain(arguments: [String] = Array(CommandLine.arguments.dropFirst())) async -> Int32 {
+        if arguments.count > 2, arguments[0] == "model", arguments[1] == "scan",
+            let scan = ModelScanCommand.fastParse(Array(arguments.dropFirst(2)))
+        {
+            do {
+                try scan.validate()
+                try await scan.run()
+                return 0
+            } catch {
+                return report(error)
+            }
+        }
         do {
             var command = try parseAsRoot(arguments)
             if var asyncCommand = command as? any AsyncParsableCommand {

@@ -72,4 +72,66 @@ struct ModelScanCommandTests {
             #expect(command.configuration.commandName != nil, "\(command) sets no commandName in its configuration")
         }
     }
+
+    /// The command lines `ModelScanCommand.fastParse` reads itself must mean exactly what they
+    /// mean to ArgumentParser; everything else must be left to ArgumentParser (`nil`).
+    @Test(arguments: [
+        (["a.pt"], true),
+        (["a.pt", "models/", "--quiet"], true),
+        (["--fail-on", "critical", "a.pt"], true),
+        (["a.pt", "--fail-on=MEDIUM"], true),
+        (["a.pt", "--format", "sarif", "--output", "r.sarif"], true),
+        (["a.pt", "--format=json", "--output=r.json", "--json", "--allow-symlinks"], true),
+        (["a.pt", "--output", "a.txt", "--output", "b.txt"], true),
+        (["help"], true),
+        (["x=y.pt", "--quiet", "--quiet"], true),
+        ([], false),
+        (["--help"], false),
+        (["-h"], false),
+        (["a.pt", "--fail-on", "info"], false),
+        (["a.pt", "--fail-on", "bogus"], false),
+        (["a.pt", "--format", "xml"], false),
+        (["a.pt", "--output"], false),
+        (["a.pt", "--output="], false),
+        (["a.pt", "--output", "--quiet"], false),
+        (["--", "-weird.pt"], false),
+        (["a.pt", "--json=yes"], false),
+        (["a.pt", "--version"], false),
+        (["a.pt", "-q"], false),
+        (["a.pt", "--generate-completion-script", "bash"], false),
+        (["--quiet"], false),
+    ])
+    func fastPathMeansWhatArgumentParserMeans(arguments: [String], fast: Bool) throws {
+        let parsed = ModelScanCommand.fastParse(arguments)
+        #expect((parsed != nil) == fast, "fastParse(\(arguments))")
+        guard let parsed else { return }
+        let reference = try #require(try Warden.parseAsRoot(["model", "scan"] + arguments) as? ModelScanCommand)
+        #expect(parsed.paths == reference.paths)
+        #expect(parsed.failOn == reference.failOn)
+        #expect(parsed.format == reference.format)
+        #expect(parsed.output == reference.output)
+        #expect(parsed.allowSymlinks == reference.allowSymlinks)
+        #expect(parsed.outputOptions.json == reference.outputOptions.json)
+        #expect(parsed.outputOptions.quiet == reference.outputOptions.quiet)
+    }
+
+    /// A new option on `warden model scan` must be taught to the fast path (or it would be read
+    /// unset there): the fast path's property list is the command's.
+    @Test func fastPathSetsEveryPropertyOfTheCommand() {
+        let properties = Mirror(reflecting: ModelScanCommand()).children.compactMap { $0.label.map { String($0.drop { $0 == "_" }) } }
+        #expect(properties == ModelScanCommand.fastPathProperties)
+    }
+
+    /// The fast path runs the same command: same exit codes, and ArgumentParser's messages for the
+    /// command lines it leaves to it.
+    @Test func fastPathKeepsExitCodes() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let evil = try folder.write("models/evil.bin", ScanCorpus.systemPickle())
+        #expect(await Warden.runMain(arguments: ["model", "scan", "--quiet", evil, "--output=\(folder.url("r.json"))", "--format=json"]) == 1)
+        let report = try String(contentsOfFile: folder.url("r.json"), encoding: .utf8)
+        #expect(report.contains("posix.system") || report.contains("os.system"))
+        #expect(await Warden.runMain(arguments: ["model", "scan", "--quiet", evil, "--fail-on", "bogus"]) == 2)
+        #expect(await Warden.runMain(arguments: ["model", "scan", "--quiet", folder.url("missing.pt")]) == 2)
+    }
 }
