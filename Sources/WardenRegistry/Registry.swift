@@ -78,7 +78,20 @@ public struct Registry: Sendable {
     public func addVersion(
         _ draftVersion: ModelVersion, by principal: Principal, documents: @escaping @Sendable (ModelVersion) -> [DocumentWrite] = { _ in [] }
     ) async throws -> ModelVersion {
-        let model = try await existingModel(draftVersion.model)
+        try await addVersion(draftVersion, to: try await existingModel(draftVersion.model), by: principal, documents: documents)
+    }
+
+    /// ``addVersion(_:by:documents:)`` for a caller that has just read `model` (the MLflow create
+    /// reads it to check the upload right before it looks at the source): the same check, without
+    /// reading and decoding the model a second time. The store's transaction still refuses a
+    /// version of a model that no longer exists.
+    public func addVersion(
+        _ draftVersion: ModelVersion, to model: RegisteredModel, by principal: Principal,
+        documents: @escaping @Sendable (ModelVersion) -> [DocumentWrite] = { _ in [] }
+    ) async throws -> ModelVersion {
+        guard model.name == draftVersion.model else {
+            throw WardenError.invalidInput("A version of '\(draftVersion.model.prefix(80))' cannot be added to '\(model.name.prefix(80))'")
+        }
         try await authorize(principal, .uploadVersion, model: model, subject: model.name)
         var version = draftVersion
         version.uploader = principal.name
@@ -140,10 +153,15 @@ public struct Registry: Sendable {
     }
 
     /// Finds the principal a presented token belongs to; nil for unknown, wrong, expired or revoked.
+    ///
+    /// The cache is asked first: it holds only texts that parsed and verified (keyed by the exact
+    /// text), so a hit skips the parse (base64 through Foundation, the costliest step of a cached
+    /// request); a miss parses and verifies against the store as before.
     public func authenticate(token text: String) async throws -> Principal? {
-        guard let (id, secret) = APIToken.parse(text) else { return nil }
+        guard text.hasPrefix(APIToken.prefix), text.utf8.count < 200 else { return nil }
         let now = nowMillis
         if let cached = tokenCache?.principal(for: text, now: now) { return cached }
+        guard let (id, secret) = APIToken.parse(text) else { return nil }
         guard let token = try await store.token(id: id), token.accepts(secret: secret, now: now),
             let principal = try await store.principal(id: token.principalID)
         else { return nil }

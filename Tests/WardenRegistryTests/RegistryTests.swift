@@ -88,6 +88,44 @@ struct RegistryTests {
         #expect(try await registry.authenticate(token: "wdn_000000000000_" + String(repeating: "A", count: 43)) == nil)
     }
 
+    /// The credential cache is asked before the token is parsed: only the exact text that verified
+    /// is found there, so another spelling of the same secret (the last base64 character's unused
+    /// bits), a longer text or a malformed one still goes through the parse and the store.
+    @Test func cachedTokensMatchOnlyTheirExactText() async throws {
+        let store = InMemoryRegistryStore()
+        let registry = Registry(store: store, tokenCache: VerifiedTokenCache(lifetimeMillis: 60_000, capacity: 10))
+        let audit = AuditDraft(time: "t", actor: "system", action: "principal.create", subject: "alice")
+        try await store.savePrincipal(Self.alice, audit: audit)
+        let (record, plaintext) = APIToken.issue(for: "alice", name: "laptop", now: 0)
+        try await store.saveToken(record, audit: audit)
+        #expect(try await registry.authenticate(token: plaintext)?.id == "alice")
+        #expect(registry.tokenCache?.count == 1)
+        #expect(try await registry.authenticate(token: plaintext)?.id == "alice")
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+        let last = alphabet.firstIndex(of: plaintext.last!)!
+        let respelled = String(plaintext.dropLast()) + String(alphabet[last ^ 1])
+        #expect(Base64URL.decode(String(respelled.split(separator: "_").last!)) == Base64URL.decode(String(plaintext.split(separator: "_").last!)))
+        for other in [respelled, plaintext + "x", String(plaintext.dropLast()), "Bearer " + plaintext, String(repeating: "w", count: 500)] {
+            #expect(try await registry.authenticate(token: other) == nil)
+        }
+        #expect(registry.tokenCache?.count == 1)
+    }
+
+    /// The MLflow create passes the model it has just read: the upload right is still checked
+    /// (and a denial audited), and a draft of another model is refused.
+    @Test func addingAVersionToAKnownModelStillChecksTheRight() async throws {
+        let registry = registry()
+        let model = try await registry.createModel("fraud", by: Self.alice)
+        let stored = try await registry.addVersion(version(), to: model, by: Self.alice)
+        #expect(stored.version == 1 && stored.uploader == "alice")
+        await #expect(throws: Registry.Refusal.self) { try await registry.addVersion(version(), to: model, by: Self.eve) }
+        let other = RegisteredModel(name: "other", createdAt: 0)
+        await #expect(throws: WardenError.self) { try await registry.addVersion(version(), to: other, by: Self.alice) }
+        let events = try await registry.store.auditEvents(from: 1, limit: 100)
+        #expect(events.map(\.action) == ["model.create", "version.create", "auth.denied"])
+        #expect(try await registry.store.versions(of: "fraud").count == 1)
+    }
+
     @Test(arguments: ["", "../etc", "a b", "x/", String(repeating: "a", count: 201), "ümlaut"])
     func invalidNamesAreRefused(_ name: String) async throws {
         await #expect(throws: WardenError.self) { try await registry().createModel(name, by: Self.alice) }

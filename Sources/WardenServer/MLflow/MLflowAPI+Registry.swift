@@ -230,7 +230,7 @@ extension MLflowAPI {
         let freezeAudit = owner.map { audit(principal, "mlflow.freeze", "\($0.kind)/\($0.id)") }
         // The version, where it came from, and the freeze of its source commit together (one
         // transaction, one sync): a crash never leaves a version without its origin.
-        let version = try await registry.addVersion(draft, by: principal) { [origin] stored in
+        let version = try await registry.addVersion(draft, to: model, by: principal) { [origin] stored in
             let entry = "\(stored.model)#\(stored.version)"
             var subject = originAudit
             subject.subject = "\(stored.model)/\(stored.version)"
