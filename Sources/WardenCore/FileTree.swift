@@ -60,8 +60,9 @@ public struct FileTree: Sendable {
         }
         var out: [Entry] = []
         var visiting: Set<FileID> = [FileID(info)]
+        // Each folder's names are visited in code-point order, so the depth-first walk already lists
+        // the files in ``PathOrder`` (component by component) without a sort over whole paths.
         try walk(directory: root, relative: "", visiting: &visiting, into: &out)
-        out.sort { PathOrder.precedes($0.relativePath, $1.relativePath) }
         return out
     }
 
@@ -89,7 +90,8 @@ public struct FileTree: Sendable {
             names.append(name)
         }
         closedir(dir)
-        names.sort()
+        // UTF-8 byte order is code-point order (``PathOrder``), not String's canonical ordering.
+        names.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         for name in names {
             let childRelative = relative.isEmpty ? name : relative + "/" + name
             if isIgnored(childRelative) { continue }

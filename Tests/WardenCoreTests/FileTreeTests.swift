@@ -31,6 +31,34 @@ struct FileTreeTests {
         }
     }
 
+    /// The walk lists files in ``PathOrder`` without sorting whole paths: a seeded random tree of
+    /// look-alike names (prefixes, separators' neighbours, NFC/NFD) comes out exactly sorted.
+    @Test func randomTreesComeOutInPathOrder() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let parts = ["a", "a.b", "a b", "a-b", "a0", "A", "b", "\u{E9}", "e\u{301}", "z", "a.", "ab"]
+        var rng = SeededGenerator(seed: 7)
+        // Byte strings, not Strings: Swift's String equality merges NFC and NFD names, the disk does not.
+        var written: [String] = []
+        var files = Set<[UInt8]>()
+        var folders = Set<[UInt8]>()
+        for _ in 0..<120 {
+            let depth = Int.random(in: 1...3, using: &rng)
+            let components = (0..<depth).map { _ in parts.randomElement(using: &rng)! }
+            let path = components.joined(separator: "/")
+            let prefixes = (1..<depth).map { Array(components.prefix($0).joined(separator: "/").utf8) }
+            // A name is either a file or a folder, never both.
+            guard !files.contains(Array(path.utf8)), !folders.contains(Array(path.utf8)), !prefixes.contains(where: files.contains) else { continue }
+            _ = try folder.write("m/" + path, path)
+            written.append(path)
+            files.insert(Array(path.utf8))
+            folders.formUnion(prefixes)
+        }
+        let listed = try FileTree().files(under: folder.url("m")).map { Array($0.relativePath.utf8) }
+        #expect(listed.count == written.count)
+        #expect(listed == written.sorted(by: PathOrder.precedes).map { Array($0.utf8) })
+    }
+
     @Test func aSingleFileIsNamedDot() throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }
