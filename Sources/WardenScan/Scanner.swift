@@ -63,11 +63,11 @@ public struct Scanner: Sendable {
     /// Scans several files or folders into one report. Files are scanned on
     /// ``Options/concurrency`` threads; the report keeps path order whatever the order they finish.
     public func scan(paths: [String]) throws -> ScanReport {
-        var jobs: [(path: String, display: String, size: Int64)] = []
+        var jobs: [(path: String, display: String)] = []
         for path in paths {
             let entries = try FileTree(followSymlinks: options.followSymlinks).files(under: path)
             for entry in entries {
-                jobs.append((entry.absolutePath, entry.relativePath == "." ? path : joined(path, entry.relativePath), entry.size))
+                jobs.append((entry.absolutePath, entry.relativePath == "." ? path : joined(path, entry.relativePath)))
             }
         }
         let workers = min(jobs.count, max(1, options.concurrency))
@@ -75,15 +75,12 @@ public struct Scanner: Sendable {
             return ScanReport(threshold: options.threshold, files: try jobs.map { try scanFile(at: $0.path, displayPath: $0.display) })
         }
         let work = jobs
-        // Largest files first, so that no thread is left with a big file while the others idle.
-        let order = work.indices.sorted { work[$0].size != work[$1].size ? work[$0].size > work[$1].size : $0 < $1 }
         let results = Mutex<[Result<ScanReport.File, any Error>?]>(Array(repeating: nil, count: work.count))
         let next = Atomic<Int>(0)
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             while true {
-                let taken = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                guard taken < order.count else { return }
-                let index = order[taken]
+                let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                guard index < work.count else { return }
                 let result = Result { try scanFile(at: work[index].path, displayPath: work[index].display) }
                 results.withLock { $0[index] = result }
             }
