@@ -1,6 +1,7 @@
 import Foundation
 import WardenCore
 import WardenModels
+import WardenTensor
 
 /// Runs every poisoning detector over a labelled table in one pass and combines them into a
 /// ``PoisonScanReport``. The thresholds are calibrated on clean data (docs/BENCHMARKS.md) so a
@@ -36,6 +37,17 @@ public struct PoisonScanner: Sendable {
         /// `[C, H, W]` of image-like features for trigger localisation; `nil`: inferred from a
         /// square feature count (``TriggerLocalization/imageShape(_:features:)``).
         public var imageShape: [Int]?
+        /// How many of the most similar inlier directions a forest-and-Mahalanobis row's direction
+        /// is compared with (``RobustMahalanobis/directionSupport(of:reference:k:)``).
+        public var directionNeighbours: Int
+        /// A forest-and-Mahalanobis row stays an outlier unless its direction support reaches both
+        /// the inliers' quantile `q` and the `1 − q` quantile of random directions' (then it is a
+        /// real extreme row, an ordinary direction far out, and is kept).
+        public var directionQuantile: Double
+        /// At most this many inliers (a seeded sample) serve as the direction reference.
+        public var directionReference: Int
+        /// How many seeded random directions measure what a direction unrelated to the data gets.
+        public var directionProbes: Int
 
         public init(
             model: ProbabilityModel = .logisticRegression(l2: ProbabilityModel.defaultL2), folds: Int = 5, seed: UInt64 = 0,
@@ -43,7 +55,8 @@ public struct PoisonScanner: Sendable {
             mahalanobisQuantile: Double = 0.9999, isolationThreshold: Double = 0.62, nearDuplicateDistance: Double = 1e-3,
             maxFlaggedFraction: Double = 0.01,
             backdoor: BackdoorDetector.Configuration? = BackdoorDetector.Configuration(), representationModel: ProbabilityModel? = nil,
-            imageShape: [Int]? = nil
+            imageShape: [Int]? = nil, directionNeighbours: Int = 5, directionQuantile: Double = 0.01, directionReference: Int = 2000,
+            directionProbes: Int = 400
         ) {
             self.model = model
             self.folds = folds
@@ -59,6 +72,10 @@ public struct PoisonScanner: Sendable {
             self.backdoor = backdoor
             self.representationModel = representationModel
             self.imageShape = imageShape
+            self.directionNeighbours = directionNeighbours
+            self.directionQuantile = directionQuantile
+            self.directionReference = directionReference
+            self.directionProbes = directionProbes
         }
     }
 
@@ -73,18 +90,22 @@ public struct PoisonScanner: Sendable {
         public var confidentLearning: [Bool]
         /// The spectral-signature score of each row (`nil` where the class was not tested).
         public var spectral: [Double?]
+        /// The direction support of each row the forest and the Mahalanobis distance agree on
+        /// (`nil` for the others).
+        public var directionSupport: [Double?]
         public var reasons: [[PoisonScanReport.Reason]]
 
         /// Every row's scores as CSV (a header row, then one line per data row), for calibrating
         /// thresholds on one's own clean data.
         public func csv(labels: [Int], classes: [String]) -> String {
-            var lines = ["row,label,predicted,self_confidence,knn_disagreement,confident_learning,robust_z,mahalanobis,isolation,spectral,reasons"]
+            var lines = ["row,label,predicted,self_confidence,knn_disagreement,confident_learning,robust_z,mahalanobis,isolation,spectral,direction_support,reasons"]
             for row in labels.indices {
                 let fields: [String] = [
                     String(row), classes[labels[row]], classes[predicted[row]], String(format: "%.6g", selfConfidence[row]),
                     String(format: "%.6g", neighbourDisagreement[row]), confidentLearning[row] ? "1" : "0", String(format: "%.6g", robustZ[row]),
                     mahalanobis.map { String(format: "%.6g", $0[row]) } ?? "", String(format: "%.6g", isolation[row]),
-                    spectral[row].map { String(format: "%.6g", $0) } ?? "", reasons[row].map(\.rawValue).joined(separator: ";"),
+                    spectral[row].map { String(format: "%.6g", $0) } ?? "", directionSupport[row].map { String(format: "%.6g", $0) } ?? "",
+                    reasons[row].map(\.rawValue).joined(separator: ";"),
                 ]
                 lines.append(fields.map { field in
                     field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : field
@@ -193,19 +214,67 @@ public struct PoisonScanner: Sendable {
         }
         progress(Progress(step: "backdoors", done: c.folds + 3, total: total))
         var counts: [String: Int] = [:]
+        // The Isolation Forest and the Mahalanobis distance must agree (each alone fires on the tails
+        // of real, skewed or discrete tables); a value far beyond any plausible scale (a typo, a
+        // sensor glitch) is enough alone.
+        let agreed = (0..<n).map { row in
+            forest.scores[row] > c.isolationThreshold
+                && (mahalanobis.map { $0.distances[row] > mahalanobisCut! } ?? (robustZ.scores[row] > c.robustZThreshold))
+        }
+        // Far is half of a row's position; the other half is its direction from the centre. A real
+        // extreme row of a heavy-tailed population (breast-cancer's largest tumours) is an ordinary
+        // direction at an extraordinary distance: its direction is as well supported by the inliers'
+        // as theirs are by each other. Uniform noise points where no data lie. A row both votes agree
+        // on stays an outlier only when its direction support is below the inliers' low quantile.
+        var support = [Double?](repeating: nil, count: n)
+        var supportFloor: Double?
+        if let m = mahalanobis, agreed.contains(true) {
+            var inliers = (0..<n).filter { !agreed[$0] }
+            if inliers.count > c.directionReference {
+                var generator = SeededRandomGenerator(seed: c.seed ^ 0xD1_5EC7)
+                for i in 0..<c.directionReference { inliers.swapAt(i, i + Int(generator.next() % UInt64(inliers.count - i))) }
+                inliers = Array(inliers.prefix(c.directionReference)).sorted()
+            }
+            if inliers.count > c.directionNeighbours {
+                func quantile(_ values: [Double], _ q: Double) -> Double {
+                    let sorted = values.sorted(), position = q * Double(sorted.count - 1)
+                    let low = Int(position.rounded(.down)), high = Swift.min(low + 1, sorted.count - 1)
+                    return sorted[low] + (position - Double(low)) * (sorted[high] - sorted[low])
+                }
+                let own = m.directionSupport(of: inliers, reference: inliers, k: c.directionNeighbours)
+                // What a direction unrelated to the data gets: uniformly random unit vectors (seeded).
+                // In few dimensions the inliers cover the sphere and any direction is supported, so
+                // the test cannot tell a foreign row; the row must beat these too.
+                var generator = SeededRandomGenerator(seed: c.seed ^ 0xD1_2EC7)
+                let p = m.dimensions
+                var probes = [Float](repeating: 0, count: c.directionProbes * p)
+                for probe in 0..<c.directionProbes {
+                    var norm = 0.0
+                    for a in 0..<p {
+                        let value = PoisonPlanter.normal(&generator)
+                        probes[probe * p + a] = Float(value)
+                        norm += value * value
+                    }
+                    for a in 0..<p { probes[probe * p + a] /= Float(norm.squareRoot()) }
+                }
+                let random = RobustMahalanobis.directionSupport(
+                    of: probes, count: c.directionProbes, directions: m.directions, reference: inliers, dimensions: p, k: c.directionNeighbours)
+                supportFloor = Swift.max(quantile(own, c.directionQuantile), quantile(random, 1 - c.directionQuantile))
+                let candidates = (0..<n).filter { agreed[$0] }
+                for (row, value) in zip(candidates, m.directionSupport(of: candidates, reference: inliers, k: c.directionNeighbours)) {
+                    support[row] = value
+                }
+            }
+        }
         for row in 0..<n {
             if learning.isIssue[row] { reasons[row].append(.labelIssue) }
             if duplicates.group[row] != nil { reasons[row].append(.duplicateConflict) }
-            let zVote = robustZ.scores[row] > c.robustZThreshold
-            let mVote = mahalanobis.map { $0.distances[row] > mahalanobisCut! } ?? false
-            let iVote = forest.scores[row] > c.isolationThreshold
-            if zVote { counts["robust_z", default: 0] += 1 }
-            if mVote { counts["mahalanobis", default: 0] += 1 }
-            if iVote { counts["isolation_forest", default: 0] += 1 }
-            // The Isolation Forest and the Mahalanobis distance must agree (each alone fires on the
-            // tails of real, skewed or discrete tables); a value far beyond any plausible scale (a
-            // typo, a sensor glitch) is enough alone.
-            if (iVote && (mahalanobis == nil ? zVote : mVote)) || robustZ.scores[row] > c.extremeZ {
+            if robustZ.scores[row] > c.robustZThreshold { counts["robust_z", default: 0] += 1 }
+            if mahalanobis.map({ $0.distances[row] > mahalanobisCut! }) == true { counts["mahalanobis", default: 0] += 1 }
+            if forest.scores[row] > c.isolationThreshold { counts["isolation_forest", default: 0] += 1 }
+            let supported = agreed[row] && supportFloor.map { support[row]! >= $0 } == true
+            if supported { counts["supported", default: 0] += 1 }
+            if (agreed[row] && !supported) || robustZ.scores[row] > c.extremeZ {
                 reasons[row].append(.outlier)
             }
             if learning.isIssue[row] { counts["confident_learning", default: 0] += 1 }
@@ -237,7 +306,11 @@ public struct PoisonScanner: Sendable {
                 } ?? "-", note: mahalanobisNote),
             .init(
                 name: "isolation_forest", flagged: counts["isolation_forest", default: 0],
-                threshold: "score > \(c.isolationThreshold); outlier when it and \(mahalanobis == nil ? "robust_z" : "mahalanobis") agree", note: nil),
+                threshold: "score > \(c.isolationThreshold); outlier when it and \(mahalanobis == nil ? "robust_z" : "mahalanobis") agree"
+                    + (mahalanobis == nil ? "" : " unless the row's direction is as supported as the inliers' (quantile \(c.directionQuantile)) and better than random directions' (quantile \(1 - c.directionQuantile))"),
+                note: supportFloor.map {
+                    "\(counts["supported", default: 0]) agreed rows kept: their direction is as supported as the inliers' and better than random directions' (mean cosine of the \(c.directionNeighbours) most similar inlier directions ≥ \(String(format: "%.3f", $0)))"
+                }),
         ] + backdoorDetectors
         let fraction = Double(suspicious.count) / Double(n)
         let report = PoisonScanReport(
@@ -249,7 +322,7 @@ public struct PoisonScanner: Sendable {
         let scores = Scores(
             selfConfidence: learning.selfConfidence, predicted: learning.predicted, neighbourDisagreement: disagreement,
             robustZ: robustZ.scores, mahalanobis: mahalanobis?.distances, isolation: forest.scores, confidentLearning: learning.isIssue,
-            spectral: spectral, reasons: reasons)
+            spectral: spectral, directionSupport: support, reasons: reasons)
         progress(Progress(step: "done", done: total, total: total))
         return (report, scores)
     }

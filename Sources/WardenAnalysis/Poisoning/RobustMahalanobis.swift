@@ -19,6 +19,9 @@ import WardenCore
 /// two-parameter approximation of a quadratic form, with quantiles instead of moments so the
 /// outliers themselves cannot widen it); ``cut(_:)`` is its quantile, never below χ²(p)'s.
 ///
+/// ``directionSupport(of:reference:k:)`` looks at the other half of a row's position, its direction
+/// (``directions``): see ``PoisonScanner``'s outlier rule.
+///
 /// Calibration (docs/BENCHMARKS.md): on scikit-learn's clean digits and breast-cancer tables the
 /// largest distance stays near the χ²(p) 0.9999 quantile, where the robust-covariance Mahalanobis on
 /// the raw scale reached 10⁴–10⁶ times it on rare pixels and skewed columns.
@@ -31,6 +34,9 @@ public struct RobustMahalanobis: Sendable {
     public let referenceDegrees: Double
     /// c of the fitted `c·χ²(ν)`: the distances' median over χ²(ν)'s.
     public let referenceScale: Double
+    /// Each row's direction from the centre in the whitened space (`L⁻¹(x − μ)` over its length;
+    /// zero for the centre itself), row-major `rows × dimensions`.
+    public let directions: [Float]
 
     /// - Parameters:
     ///   - values: rows, row-major `rows × width` (raw or standardised: only ranks matter); only
@@ -79,6 +85,7 @@ public struct RobustMahalanobis: Sendable {
         let l = try Self.cholesky(cov, p)
         var d2 = [Double](repeating: 0, count: rows)
         var z = [Double](repeating: 0, count: p)
+        var unit = [Float](repeating: 0, count: rows * p)
         for row in 0..<rows {
             // Solve L z = x − μ; d² = ‖z‖².
             var sum = 0.0
@@ -89,11 +96,14 @@ public struct RobustMahalanobis: Sendable {
                 sum += z[a] * z[a]
             }
             d2[row] = sum
+            let norm = sum.squareRoot()
+            if norm > 0 { for a in 0..<p { unit[row * p + a] = Float(z[a] / norm) } }
         }
         let median = Distributions.median(d2)
         let scale = median > 0 ? Distributions.chiSquareQuantile(0.5, dof: Double(p)) / median : 1
         distances = d2.map { $0 * scale }
         dimensions = p
+        directions = unit
         (referenceDegrees, referenceScale) = Self.quartileFit(distances, dimensions: p)
     }
 
@@ -103,6 +113,40 @@ public struct RobustMahalanobis: Sendable {
         let chiSquare = Distributions.chiSquareQuantile(quantile, dof: Double(dimensions))
         guard referenceDegrees < Double(dimensions) else { return chiSquare }
         return Swift.max(chiSquare, referenceScale * Distributions.chiSquareQuantile(quantile, dof: referenceDegrees))
+    }
+
+    /// How well the data support each row's direction: the mean cosine between the row's whitened
+    /// direction and its `k` most similar directions among `reference` (the row itself left out).
+    /// On a heavy-tailed (elliptical, scale-mixture) population a real extreme row is an ordinary
+    /// direction at an extraordinary distance, so its direction is as well supported as the rest's;
+    /// a foreign row (uniform noise) points where no data lie.
+    public func directionSupport(of rows: [Int], reference: [Int], k: Int) -> [Double] {
+        let p = dimensions
+        return rows.map { row in
+            Self.support(Array(directions[(row * p)..<((row + 1) * p)]), directions: directions, reference: reference.filter { $0 != row }, dimensions: p, k: k)
+        }
+    }
+
+    /// ``directionSupport(of:reference:k:)`` of `count` given unit vectors (row-major) against
+    /// `reference` rows of `directions`.
+    static func directionSupport(of vectors: [Float], count: Int, directions: [Float], reference: [Int], dimensions p: Int, k: Int) -> [Double] {
+        (0..<count).map { Self.support(Array(vectors[($0 * p)..<(($0 + 1) * p)]), directions: directions, reference: reference, dimensions: p, k: k) }
+    }
+
+    /// The mean of the `k` largest cosines between `vector` and the `reference` rows of `directions`.
+    static func support(_ vector: [Float], directions: [Float], reference: [Int], dimensions p: Int, k: Int) -> Double {
+        var best = [Float](repeating: -2, count: k)
+        for other in reference {
+            var dot: Float = 0
+            for a in 0..<p { dot += vector[a] * directions[other * p + a] }
+            if dot > best[k - 1] {
+                var i = k - 1
+                while i > 0 && best[i - 1] < dot { best[i] = best[i - 1]; i -= 1 }
+                best[i] = dot
+            }
+        }
+        let found = best.filter { $0 > -2 }
+        return found.isEmpty ? -1 : Double(found.reduce(0, +)) / Double(found.count)
     }
 
     /// ν and c of the `c·χ²(ν)` whose quartile ratio and median match `values`'; ν is found by
