@@ -21,9 +21,7 @@ WARDEN="$(warden_bin)" || exit 2
 T="$(mktemp -d)"; SERVER=""
 trap '[ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null; wait 2>/dev/null; rm -rf "$T"' EXIT
 
-"$PY" scripts/bench/digits_csv.py "$T" 0 >/dev/null || { echo "FAIL digits CSV"; exit 2; }
-"$WARDEN" train --data "$T/digits-train.csv" --label label --model mlp:64 --epochs 30 --lr 0.003 --seed 0 --quiet --out "$T/digits.onnx" \
-    >/dev/null || { echo "FAIL warden train"; exit 2; }
+digits_mlp "$T" || exit 2
 ADMIN="$("$WARDEN" serve --new-token)"
 reference=(--reference "digits=$T/digits-train.csv")
 [ "${REFERENCE:-1}" = 0 ] && reference=()

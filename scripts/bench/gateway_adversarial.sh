@@ -15,9 +15,7 @@ WARDEN="$(warden_bin)" || exit 2
 T="$(mktemp -d)"; SERVER=""; PLAIN=""
 trap '[ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null; [ -n "$PLAIN" ] && kill "$PLAIN" 2>/dev/null; wait 2>/dev/null; rm -rf "$T"' EXIT
 
-"$PY" scripts/bench/digits_csv.py "$T" 0 >/dev/null || { echo "FAIL digits CSV"; exit 2; }
-"$WARDEN" train --data "$T/digits-train.csv" --label label --model mlp:64 --epochs 30 --lr 0.003 --seed 0 --quiet --out "$T/digits.onnx" \
-    >/dev/null || { echo "FAIL warden train"; exit 2; }
+digits_mlp "$T" || exit 2
 sets=("clean=$T/digits-test.csv")
 for eps in ${EPS:-0.1 0.2}; do
     "$WARDEN" attack --model "$T/digits.onnx" --data "$T/digits-test.csv" --label label --attack fgsm --eps "$eps" --quiet \

@@ -22,9 +22,7 @@ T="$(mktemp -d)"; SERVER=""; MLFLOW=""
 trap '[ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null; [ -n "$MLFLOW" ] && kill -- -"$MLFLOW" 2>/dev/null; wait 2>/dev/null; rm -rf "$T"' EXIT
 N="${REQUESTS:-3000}"; S="${SECONDS_PER_RUN:-20}"
 
-"$PY" scripts/bench/digits_csv.py "$T" 0 >/dev/null || { echo "FAIL digits CSV"; exit 2; }
-"$WARDEN" train --data "$T/digits-train.csv" --label label --model mlp:64 --epochs 30 --lr 0.003 --seed 0 --quiet --out "$T/digits.onnx" \
-    >/dev/null || { echo "FAIL warden train"; exit 2; }
+digits_mlp "$T" || exit 2
 "$PY" scripts/bench/gateway_mlflow_model.py "$T" "$T/mlflow-model" "$T/warden.jsonl" "$T/mlflow.jsonl" >/dev/null || { echo "FAIL mlflow model"; exit 2; }
 ADMIN="$("$WARDEN" serve --new-token)"
 

@@ -45,6 +45,11 @@ start_warden_serve() { # LOG serve-arguments…
 }
 
 # A registry token from the server at $URL, created with $ADMIN: token --role ROLE --name NAME
+digits_mlp() { # DIR: scikit-learn's digits split into DIR/digits-{train,test}.csv and an mlp:64 trained on it, DIR/digits.onnx (the gateway benches' model)
+    "$PY" scripts/bench/digits_csv.py "$1" 0 >/dev/null || { echo "FAIL digits CSV"; return 2; }
+    "$WARDEN" train --data "$1/digits-train.csv" --label label --model mlp:64 --epochs 30 --lr 0.003 --seed 0 --quiet --out "$1/digits.onnx" \
+        >/dev/null || { echo "FAIL warden train"; return 2; }
+}
 token() { "$WARDEN" registry token create --server "$URL" --token "$ADMIN" "$@"; }
 
 fail() { echo "FAIL $*"; failed=$((failed + 1)); }
