@@ -27,6 +27,7 @@ struct ServeCommand: AsyncParsableCommand {
             Example:
               export WARDEN_ADMIN_TOKEN=$(warden serve --new-token)
               warden serve --data ./warden-data --port 8080 --trusted-key keys/public.pem
+              warden serve --model digits=digits.onnx --idle-timeout 30
               warden serve --config warden.yaml
               warden serve --data /shared/blobs --database postgres://warden@db:5432/warden
               warden keys init --keyring ./keyring && warden serve --data ./secure-data --keyring ./keyring
@@ -45,6 +46,7 @@ struct ServeCommand: AsyncParsableCommand {
     var trustedKeys: [String] = []
     @Option(help: "File holding the admin token (instead of WARDEN_ADMIN_TOKEN).") var adminTokenFile: String?
     @Option(help: "Keyring folder (warden keys init): encrypt artefacts at rest with it.") var keyring: String?
+    @Option(help: "Seconds before an idle connection is closed (default: 60).") var idleTimeout: Double?
     @Option(help: "PEM certificate chain: serve HTTPS (with --tls-key).") var tlsCertificate: String?
     @Option(help: "PEM private key of --tls-certificate.") var tlsKey: String?
     @Flag(help: "Print a new random token (wdn_…) and exit.") var newToken = false
@@ -92,6 +94,10 @@ struct ServeCommand: AsyncParsableCommand {
         if let port {
             guard (0...65535).contains(port) else { throw ValidationError("The port '\(port)' is not in 0…65535") }
             configuration.http.port = port
+        }
+        if let idleTimeout {
+            guard (0.1...86_400).contains(idleTimeout) else { throw ValidationError("--idle-timeout must be in 0.1…86400 seconds, got \(idleTimeout)") }
+            configuration.http.idleTimeout = idleTimeout
         }
         configuration.trustedKeys += trustedKeys
         if let adminTokenFile { configuration.auth.adminTokenFile = adminTokenFile }

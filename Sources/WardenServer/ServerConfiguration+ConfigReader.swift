@@ -8,8 +8,8 @@ extension ServerConfiguration {
     /// so a typo never silently weakens a gate. Keys (type, default):
     ///
     /// - `data` (string, `warden-data`)
-    /// - `http.host` (string, `127.0.0.1`), `http.port` (int, 8080),
-    ///   `http.tls.certificate` / `http.tls.key` (PEM paths, none: plain HTTP)
+    /// - `http.host` (string, `127.0.0.1`), `http.port` (int, 8080), `http.idle_timeout`
+    ///   (seconds, 60: idle connections are closed), `http.tls.certificate` / `http.tls.key` (PEM paths, none: plain HTTP)
     /// - `database.url` (string, none: SQLite under `data`), `database.max_connections` (int, 8)
     /// - `limits.max_artefact_bytes` (int, 8 GiB), `limits.max_json_bytes` (int, 1 MiB),
     ///   `limits.max_results` (int, 10000)
@@ -43,9 +43,10 @@ extension ServerConfiguration {
         try top.only(["data", "http", "database", "limits", "auth", "audit", "encryption", "trusted_keys", "gates", "principals", "inference"])
         data = try top.string("data") ?? data
         if let http = try top.section("http") {
-            try http.only(["host", "port", "tls"])
+            try http.only(["host", "port", "idle_timeout", "tls"])
             self.http.host = try http.string("host") ?? self.http.host
             self.http.port = try http.int("port", in: 0...65535) ?? self.http.port
+            self.http.idleTimeout = try http.double("idle_timeout", in: 0.1...86_400) ?? self.http.idleTimeout
             if let tls = try http.section("tls") {
                 try tls.only(["certificate", "key"])
                 self.http.tlsCertificate = try tls.string("certificate")

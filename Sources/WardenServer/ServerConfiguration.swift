@@ -11,6 +11,9 @@ public struct ServerConfiguration: Sendable, Equatable {
         /// PEM certificate chain and private key; both or neither.
         public var tlsCertificate: String?
         public var tlsKey: String?
+        /// Seconds a connection may sit without a request in progress (or with a request whose
+        /// bytes stopped coming) before the server closes it.
+        public var idleTimeout: Double = 60
 
         public init() {}
     }

@@ -50,8 +50,12 @@ extension RegistryServer {
     public var usesTLS: Bool { configuration.http.tlsCertificate != nil }
 
     /// HTTP/1.1, wrapped in TLS (1.2 or newer) when a certificate and key are configured.
+    /// Connections idle for `http.idle_timeout` are closed, and so is every connection right after
+    /// a response that ends it (``ConnectionCloseHandler``: refused bodies, `Connection: close`).
     func serverBuilder() throws -> HTTPServerBuilder {
-        guard let certificate = configuration.http.tlsCertificate, let key = configuration.http.tlsKey else { return .http1() }
+        let idleTimeout = TimeAmount.milliseconds(Int64((configuration.http.idleTimeout * 1000).rounded()))
+        let http1 = HTTPServerBuilder.http1(configuration: .init(additionalChannelHandlers: [ConnectionCloseHandler()], idleTimeout: idleTimeout))
+        guard let certificate = configuration.http.tlsCertificate, let key = configuration.http.tlsKey else { return http1 }
         let chain: [NIOSSLCertificate]
         let privateKey: NIOSSLPrivateKey
         do {
@@ -68,6 +72,6 @@ extension RegistryServer {
         guard !chain.isEmpty else { throw WardenError.invalidInput("The TLS certificate file '\(certificate)' holds no certificate") }
         var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(privateKey))
         tls.minimumTLSVersion = .tlsv12
-        return try .tls(.http1(), tlsConfiguration: tls)
+        return try .tls(http1, tlsConfiguration: tls)
     }
 }

@@ -15,7 +15,7 @@ struct ServerConfigurationTests {
     @Test func everyKeyIsRead() throws {
         let text = """
             data: /srv/warden
-            http: {host: 0.0.0.0, port: 9443, tls: {certificate: cert.pem, key: key.pem}}
+            http: {host: 0.0.0.0, port: 9443, idle_timeout: 12.5, tls: {certificate: cert.pem, key: key.pem}}
             database: {url: "postgres://warden@127.0.0.1:5432/warden", max_connections: 4}
             limits: {max_artefact_bytes: 1048576, max_json_bytes: 65536, max_results: 500}
             auth:
@@ -38,7 +38,7 @@ struct ServerConfigurationTests {
             """
         let c = try ServerConfiguration(yaml: text, source: "warden.yaml")
         #expect(c.data == "/srv/warden")
-        #expect(c.http.host == "0.0.0.0" && c.http.port == 9443 && c.http.tlsCertificate == "cert.pem" && c.http.tlsKey == "key.pem")
+        #expect(c.http.host == "0.0.0.0" && c.http.port == 9443 && c.http.tlsCertificate == "cert.pem" && c.http.tlsKey == "key.pem" && c.http.idleTimeout == 12.5)
         #expect(c.database.url == "postgres://warden@127.0.0.1:5432/warden" && c.database.maxConnections == 4)
         #expect(c.limits.maxArtefactBytes == 1_048_576 && c.limits.maxJSONBytes == 65536 && c.limits.maxResults == 500)
         #expect(c.auth.adminTokenFile == "admin.token" && c.auth.tokenCacheSeconds == 5 && c.auth.tokenCacheEntries == 100 && !c.auth.basicAuth)
@@ -65,6 +65,9 @@ struct ServerConfigurationTests {
         .init(yaml: "limit: {}", mentions: "unknown key 'limit'"),
         .init(yaml: "http: {port: 70000}", mentions: "http.port"),
         .init(yaml: "http: {port: eighty}", mentions: "http.port"),
+        .init(yaml: "http: {idle_timeout: 0}", mentions: "http.idle_timeout"),
+        .init(yaml: "http: {idle_timeout: forever}", mentions: "http.idle_timeout"),
+        .init(yaml: "http: {idle_timeout: .nan}", mentions: "http.idle_timeout"),
         .init(yaml: "http: {tls: {certificate: c.pem}}", mentions: "both"),
         .init(yaml: "gates: {production: {scan_below: severe}}", mentions: "scan_below"),
         .init(yaml: "gates: {production: {approvals: -1}}", mentions: "approvals"),
