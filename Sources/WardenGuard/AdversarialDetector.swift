@@ -88,12 +88,13 @@ public struct AdversarialDetector: Sendable {
     public func squeezed(_ row: [Float]) -> [[Float]] { squeezer.squeezed(row) }
 
 
-    /// Scores one query: its features, the model's scores on it and on its ``squeezed(_:)`` versions.
-    public func assess(features: [Float], scores: [Float], squeezedScores: [[Float]]) -> Assessment {
+    /// Scores one query: its features, the model's scores on it and on its ``squeezed(_:)`` versions;
+    /// `mahalanobis` is the features' ``MahalanobisScorer/score(_:)`` when the caller has it already.
+    public func assess(features: [Float], scores: [Float], squeezedScores: [[Float]], mahalanobis known: Double? = nil) -> Assessment {
         let probabilities = ExtractionDetector.probabilities(scores)
         let confidence = probabilities.max() ?? 0
         var reasons: [String] = []
-        let distance = mahalanobis?.score(features)
+        let distance = mahalanobis.map { known ?? $0.score(features) }
         if let distance, let limit = mahalanobis?.threshold, distance > limit { reasons.append("mahalanobis") }
         var squeezing: Double?
         if !squeezedScores.isEmpty {

@@ -140,18 +140,22 @@ public final class ExtractionDetector: Sendable {
         var last: Observation?
     }
 
-    /// The last `capacity` values.
+    /// The last `capacity` values, and their sum kept as they come and go (exact for the 0/1
+    /// flags of the margin and distribution windows, which are summed on every query).
     struct Ring {
         var values: [Double] = []
         var next = 0
+        private(set) var sum = 0.0
 
         mutating func append(_ value: Double, capacity: Int) {
             if values.count < capacity {
                 values.append(value)
             } else {
+                sum -= values[next]
                 values[next] = value
                 next = (next + 1) % capacity
             }
+            sum += value
         }
     }
 
@@ -324,20 +328,20 @@ public final class ExtractionDetector: Sendable {
                 if w < policy.delta { reasons.append("prada") }
             }
         }
-        let margins = state.margins.values
-        let share = margins.isEmpty ? 0 : margins.reduce(0, +) / Double(margins.count)
-        if margins.count >= policy.minSamples {
+        let margins = state.margins.values.count
+        let share = margins == 0 ? 0 : state.margins.sum / Double(margins)
+        if margins >= policy.minSamples {
             risk = max(risk, share / max(1e-9, policy.maxLowMarginShare))
             if share > policy.maxLowMarginShare { reasons.append("low_margin") }
         }
         var novelShare: Double?
-        let novel = state.novel.values
-        if !novel.isEmpty {
-            let k = novel.reduce(0, +)
-            novelShare = k / Double(novel.count)
-            if novel.count >= policy.minReferenced {
+        let novel = state.novel.values.count
+        if novel > 0 {
+            let k = state.novel.sum
+            novelShare = k / Double(novel)
+            if novel >= policy.minReferenced {
                 // log of the Chernoff bound on P(K ≥ k); the score is 1 at log α.
-                let logP = Self.logBinomialTailBound(k: k, n: Double(novel.count), rate: policy.outOfDistributionRate)
+                let logP = Self.logBinomialTailBound(k: k, n: Double(novel), rate: policy.outOfDistributionRate)
                 risk = max(risk, logP / log(policy.alpha))
                 if logP < log(policy.alpha) { reasons.append("out_of_distribution") }
             }

@@ -48,6 +48,43 @@ struct AdversarialDetectorTests {
         _ = try MahalanobisScorer(features: [0, 1, 0, 2, 0, 3], width: 2, classes: [0, 0, 1])
     }
 
+    /// The whitened scoring (one solve per query) against the definition: Σ = L Lᵀ rebuilt from
+    /// the factor, Σ v = x − μ_c solved by Gaussian elimination per class, min over classes of (x − μ_c)·v.
+    @Test func whitenedScoresMatchTheDefinition() throws {
+        let (features, classes) = Self.reference(300, seed: 3)
+        let scorer = try MahalanobisScorer(features: features, width: Self.width, classes: classes, quantile: 0.99)
+        let n = Self.width
+        var sigma = [Double](repeating: 0, count: n * n)
+        for i in 0..<n { for j in 0..<n { for k in 0...min(i, j) { sigma[i * n + j] += scorer.factor[i * n + k] * scorer.factor[j * n + k] } } }
+        func solve(_ b: [Double]) -> [Double] {
+            var a = sigma, x = b
+            for col in 0..<n {
+                let pivot = (col..<n).max { abs(a[$0 * n + col]) < abs(a[$1 * n + col]) }!
+                for k in 0..<n { a.swapAt(col * n + k, pivot * n + k) }
+                x.swapAt(col, pivot)
+                for row in (col + 1)..<n {
+                    let f = a[row * n + col] / a[col * n + col]
+                    for k in col..<n { a[row * n + k] -= f * a[col * n + k] }
+                    x[row] -= f * x[col]
+                }
+            }
+            for row in stride(from: n - 1, through: 0, by: -1) {
+                for k in (row + 1)..<n { x[row] -= a[row * n + k] * x[k] }
+                x[row] /= a[row * n + row]
+            }
+            return x
+        }
+        var random = SeededGenerator(seed: 9)
+        for _ in 0..<20 {
+            let x = (0..<n).map { _ in Float.random(in: -1...4, using: &random) }
+            let expected = scorer.means.map { mean in
+                let d = (0..<n).map { Double(x[$0]) - mean[$0] }
+                return zip(d, solve(d)).reduce(0) { $0 + $1.0 * $1.1 }
+            }.min()!
+            #expect(abs(scorer.score(x) - expected) <= 1e-9 * max(1, expected), "\(scorer.score(x)) vs \(expected)")
+        }
+    }
+
     @Test func squeezersHaveKnownAnswers() throws {
         let (features, classes) = Self.reference(200, seed: 3)
         var policy = AdversarialDetector.Policy()

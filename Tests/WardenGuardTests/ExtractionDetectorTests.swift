@@ -35,6 +35,20 @@ struct ExtractionDetectorTests {
         return centre.map { $0 + 1.5 * gaussian(&random) }
     }
 
+    /// The windows' running sums match a recount after the ring has wrapped many times.
+    @Test func ringSumsFollowTheWindow() {
+        var ring = ExtractionDetector.Ring()
+        var random = SeededGenerator(seed: 5)
+        var all: [Double] = []
+        for _ in 0..<2_537 {
+            let flag: Double = Bool.random(using: &random) ? 1 : 0
+            ring.append(flag, capacity: 100)
+            all.append(flag)
+            #expect(ring.sum == all.suffix(100).reduce(0, +))
+        }
+        #expect(ring.values.count == 100)
+    }
+
     @Test func naturalQueriesAreNotFlagged() {
         for seed in UInt64(1)...3 {
             var random = SeededGenerator(seed: seed)

@@ -8,27 +8,29 @@ extension InferenceAPI {
     /// Scores each predicted row for adversarial/OOD signs; flagged rows are alerted and audited
     /// (`guard.adversarial`), queued for review, or the request refused (400), by policy.
     func screen(
-        _ guardrail: AdversarialGuard, inputs: [InferenceTensor], outputs: [InferenceTensor], rows: Int, model: ServedModel, _ request: Request,
+        _ guardrail: AdversarialGuard, _ observed: ObservedRows, input: InferenceTensor, rows: Int, model: ServedModel, _ request: Request,
         _ context: WardenRequestContext
     ) async throws {
-        guard let input = inputs.first, let scores = Self.scoreTensor(outputs, rows: rows) else { return }
-        let detector = try guardrail.detector(for: model)
-        let features = input.rows(rows), classScores = scores.rows(rows)
-        guard features.count == classScores.count else { return }
-        var squeezedScores = [[[Float]]](repeating: [], count: rows)
+        let detector = try observed.detector?.get()
+        let features = observed.features, classScores = observed.scores
+        var squeezedScores = [[[Float]]](repeating: [], count: features.count)
         if let detector, detector.variantCount > 0, input.datatype == .fp32 {
-            let variants = features.map(detector.squeezed)
-            for variant in 0..<detector.variantCount {
-                let batch = variants.flatMap { $0[variant] }
-                let scored = try AdversarialGuard.scores(model, batch, count: rows)
-                for row in 0..<min(rows, scored.count) { squeezedScores[row].append(scored[row]) }
+            // Every squeezed version of every row in one run of the model: rows × variants rows.
+            let variants = detector.variantCount
+            var batch = [Float]()
+            batch.reserveCapacity(features.count * variants * (features.first?.count ?? 0))
+            for row in features { for variant in detector.squeezed(row) { batch += variant } }
+            let scored = try AdversarialGuard.scores(model, batch, count: features.count * variants)
+            for row in features.indices where (row + 1) * variants <= scored.count {
+                squeezedScores[row] = Array(scored[(row * variants)..<((row + 1) * variants)])
             }
         }
         var flagged: [(Int, AdversarialDetector.Assessment)] = []
-        for row in 0..<rows {
+        for row in features.indices {
             let assessment: AdversarialDetector.Assessment
             if let detector {
-                assessment = detector.assess(features: features[row], scores: classScores[row], squeezedScores: squeezedScores[row])
+                assessment = detector.assess(
+                    features: features[row], scores: classScores[row], squeezedScores: squeezedScores[row], mahalanobis: observed.mahalanobis?[row])
             } else {
                 assessment = AdversarialDetector.assessConfidence(scores: classScores[row], minConfidence: guardrail.policy.minConfidence)
             }

@@ -10,21 +10,15 @@ extension InferenceAPI {
 
     /// Feeds each predicted row to the extraction detector; on a new flag: an alert, an audit
     /// event, the metric, and for the `revoke` action the caller's token revoked.
-    func watch(
-        _ detector: ExtractionDetector, inputs: [InferenceTensor], outputs: [InferenceTensor], rows: Int, model: ServedModel, _ request: Request,
-        _ context: WardenRequestContext
-    ) async throws {
-        guard let input = inputs.first, let scores = Self.scoreTensor(outputs, rows: rows) else { return }
+    func watch(_ detector: ExtractionDetector, _ observed: ObservedRows, model: ServedModel, _ request: Request, _ context: WardenRequestContext) async throws {
         let client = context.principal?.id ?? "anonymous"
-        let features = input.rows(rows), classScores = scores.rows(rows)
-        guard features.count == classScores.count else { return }
         // The model's reference distribution (from --reference), when adversarial detection has one:
         // whether each query is out of distribution, and the class shares, feed two more rules.
-        let reference = (try? adversarial?.detector(for: model))?.mahalanobis
+        let reference = observed.reference
         var flagged: ExtractionDetector.Observation?
-        for (row, score) in zip(features, classScores) {
-            let novel = reference.map { $0.score(row) > $0.threshold }
-            let observation = detector.observe(client, features: row, scores: score, outOfDistribution: novel, classPrior: reference?.classShares)
+        for (row, (features, scores)) in zip(observed.features, observed.scores).enumerated() {
+            let novel = reference.flatMap { reference in observed.mahalanobis.map { $0[row] > reference.threshold } }
+            let observation = detector.observe(client, features: features, scores: scores, outOfDistribution: novel, classPrior: reference?.classShares)
             if observation.newlyFlagged { flagged = observation }
         }
         guard let flagged else { return }

@@ -163,9 +163,10 @@ struct InferenceAPI: Sendable {
         }
         let raw = try model.predict(inputs, outputs: parsed.outputs)
         metrics.count(rows: rows, model: model.name)
-        if let extraction { try await watch(extraction, inputs: inputs, outputs: raw, rows: rows, model: model, request, context) }
+        let observed = extraction != nil || adversarial != nil ? ObservedRows(inputs: inputs, outputs: raw, rows: rows, model: model, adversarial: adversarial) : nil
+        if let extraction, let observed { try await watch(extraction, observed, model: model, request, context) }
         if let drift { try await observeDrift(drift, inputs: inputs, outputs: raw, rows: rows, model: model, request, context) }
-        if let adversarial { try await screen(adversarial, inputs: inputs, outputs: raw, rows: rows, model: model, request, context) }
+        if let adversarial, let observed { try await screen(adversarial, observed, input: inputs[0], rows: rows, model: model, request, context) }
         let outputs = hardened(raw, rows: rows, model: model.name)
         if configuration.auditPredictions {
             try await server.auditQueue.append(
