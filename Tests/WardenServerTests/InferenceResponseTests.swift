@@ -200,6 +200,46 @@ struct InferenceResponseTests {
         #expect(AuditChain().verify(events) == nil)
     }
 
+    /// Blocks are kept in the store: a restarted gateway (a new router on the same store) still
+    /// refuses the blocked clients, forgets expired and lifted blocks, and skips stored documents
+    /// that do not read as a block.
+    @Test func blocksSurviveARestart() async throws {
+        let s = try await API.setup()
+        defer { s.folder.remove() }
+        let admin = try await s.server.registry.createToken(name: "ada", role: .admin, by: API.admin).plaintext
+        try await Application(router: s.server.router()).test(.router) { client async throws in
+            for body in [#"{"client": "app"}"#, #"{"client": "gus", "seconds": 600}"#, #"{"client": "eve", "seconds": 0.01}"#, #"{"client": "tom"}"#] {
+                #expect(try await API.send(client, .post, "/v2/guard/blocks", token: admin, body).status == .ok)
+            }
+            #expect(try await API.send(client, .delete, "/v2/guard/blocks/tom", token: admin).status == .ok)
+            #expect(try await API.send(client, .post, "/v2/models/lin/infer", token: s.client, API.oneRow).status == .forbidden)
+        }
+        let store = s.server.registry.store
+        let draft = AuditDraft(time: "2026-12-06T00:00:00Z", actor: "test", action: "test.document", subject: "guard/blocks", details: [:])
+        for (id, value): (String, JSONValue) in [
+            ("mallory", "garbage"), ("x", ["client": "y", "reason": "r", "by": "b", "lifted": false]),
+            ("z", ["client": "z", "reason": "r", "by": "b", "until": "soon", "lifted": false]), ("w", ["client": "w", "by": "b", "lifted": false]),
+        ] {
+            try await store.saveDocument(BlockPersistence.kind, id, value, onlyIfAbsent: false, audit: draft)
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        // Restarted: the blocks in force are back, the rest is not.
+        try await Application(router: s.server.router()).test(.router) { client async throws in
+            #expect(try await API.send(client, .post, "/v2/models/lin/infer", token: s.client, API.oneRow).status == .forbidden)
+            #expect(try await API.send(client, .post, "/v2/models/lin/infer", token: s.granted, API.oneRow).status == .forbidden)
+            let list = try API.json(try await API.send(client, .get, "/v2/guard/incidents", token: admin).body)
+            #expect(Set(list["blocks"]?.arrayValue?.compactMap { $0["client"]?.stringValue } ?? []) == ["app", "gus"], "\(list)")
+            #expect(try await API.send(client, .delete, "/v2/guard/blocks/app", token: admin).status == .ok)
+        }
+        try await Application(router: s.server.router()).test(.router) { client async throws in
+            #expect(try await API.send(client, .post, "/v2/models/lin/infer", token: s.client, API.oneRow).status == .ok)
+            #expect(try await API.send(client, .post, "/v2/models/lin/infer", token: s.granted, API.oneRow).status == .forbidden)
+        }
+        let events = try await store.auditEvents(from: 1, limit: 10_000)
+        #expect(events.filter { $0.action == "guard.block" }.count == 4 && events.filter { $0.action == "guard.unblock" }.count == 2)
+        #expect(AuditChain().verify(events) == nil)
+    }
+
     @Test func incidentAPIRefusesHostileBodies() async throws {
         let s = try await API.setup()
         defer { s.folder.remove() }

@@ -42,6 +42,7 @@ extension InferenceAPI {
         let type = request.uri.queryParameters["type"].map { InputValidator.clean(String($0.prefix(40))) }
         let limit = request.uri.queryParameters["limit"].flatMap { Int(String($0)) }.map { min(max($0, 1), 1000) } ?? 100
         let items = incidents.list(type: type, limit: limit)
+        try await restoreBlocks(context)
         let now = server.registry.clock.now().timeIntervalSince1970
         try await audit(principal, "guard.incident.list", "guard/incidents", ["count": .int(Int64(items.count))])
         return JSONResponse.make([
@@ -77,20 +78,33 @@ extension InferenceAPI {
         }
         let cleanClient = InputValidator.clean(client)
         let reason = InputValidator.clean(String((body["reason"]?.stringValue ?? "blocked by \(principal.name)").prefix(500)))
+        try await restoreBlocks(context)
         let now = server.registry.clock.now().timeIntervalSince1970
         let entry = ClientBlocklist.Entry(client: cleanClient, until: seconds > 0 ? now + seconds : nil, reason: reason, by: principal.name, incident: nil)
+        // Kept in the store (with its audit event) first, so that a block the caller saw succeed survives a restart.
+        try await blocks.save(
+            entry,
+            audit: AuditDraft(
+                time: server.registry.clock.timestamp(), actor: principal.name, action: "guard.block", subject: "guard/blocks/\(cleanClient)",
+                details: ["reason": .string(reason), "seconds": .double(seconds)]))
         blocklist.block(entry, now: now)
-        try await audit(principal, "guard.block", "guard/blocks/\(cleanClient)", ["reason": .string(reason), "seconds": .double(seconds)])
         return JSONResponse.make(Self.json(entry))
     }
 
     func unblock(_ context: WardenRequestContext) async throws -> Response {
         let principal = try await require([.admin], context, subject: "guard/blocks")
         let client = try context.parameters.require("client")
-        guard let entry = blocklist.unblock(client, now: server.registry.clock.now().timeIntervalSince1970) else {
+        try await restoreBlocks(context)
+        let now = server.registry.clock.now().timeIntervalSince1970
+        guard let entry = blocklist.entry(for: client, now: now) else {
             throw InferenceError(.notFound, "'\(InputValidator.clean(String(client.prefix(200))))' is not blocked", reason: "not_found")
         }
-        try await audit(principal, "guard.unblock", "guard/blocks/\(entry.client)", ["reason": .string(entry.reason)])
+        try await blocks.lift(
+            entry.client,
+            audit: AuditDraft(
+                time: server.registry.clock.timestamp(), actor: principal.name, action: "guard.unblock", subject: "guard/blocks/\(entry.client)",
+                details: ["reason": .string(entry.reason)]))
+        blocklist.unblock(entry.client, now: now)
         return JSONResponse.make(["client": .string(entry.client), "unblocked": true])
     }
 

@@ -43,8 +43,18 @@ extension InferenceAPI {
             guard let clientID else { return .init(action: name, outcome: "skipped", detail: "a \(alert.type) alert is not about one client") }
             let now = server.registry.clock.now().timeIntervalSince1970
             let until = playbook.blockSeconds > 0 ? now + playbook.blockSeconds : nil
-            blocklist.block(.init(client: clientID, until: until, reason: "\(alert.type) alert", by: Self.gatewayPrincipal.name, incident: incident), now: now)
+            let entry = ClientBlocklist.Entry(client: clientID, until: until, reason: "\(alert.type) alert", by: Self.gatewayPrincipal.name, incident: incident)
+            blocklist.block(entry, now: now)
             let span = until == nil ? "until unblocked" : "for \(InferenceMetrics.number(playbook.blockSeconds)) s"
+            do {
+                try await blocks.save(
+                    entry,
+                    audit: AuditDraft(
+                        time: server.registry.clock.timestamp(), actor: Self.gatewayPrincipal.name, action: "guard.block", subject: "guard/blocks/\(clientID)",
+                        details: ["reason": .string(entry.reason), "seconds": .double(playbook.blockSeconds), "incident": .string(incident)]))
+            } catch {
+                return .init(action: name, outcome: "done", detail: "client '\(alert.client)' blocked \(span), but not kept across a restart: \(Self.describe(error))")
+            }
             return .init(action: name, outcome: "done", detail: "client '\(alert.client)' blocked \(span)")
         case .revoke:
             guard clientID != nil else { return .init(action: name, outcome: "skipped", detail: "a \(alert.type) alert is not about one client") }
@@ -80,12 +90,24 @@ extension InferenceAPI {
 
     /// 403 for a client on the blocklist (a `blocked` alert, folded like the others).
     func refuseBlocked(_ context: WardenRequestContext, model: String) async throws {
+        try await restoreBlocks(context)
         let client = context.principal?.id ?? "anonymous"
         guard let entry = blocklist.entry(for: client, now: server.registry.clock.now().timeIntervalSince1970) else { return }
         let cause = entry.incident.map { "incident \($0): \(entry.reason)" } ?? entry.reason
         let message = "this client is blocked (\(InputValidator.clean(String(cause.prefix(200))))); an administrator can lift it with `warden incident unblock`"
         await emit("blocked", context, model: InputValidator.clean(String(model.prefix(200))), details: ["reason": "blocked", "message": .string(message)])
         throw InferenceError(.forbidden, message, reason: "blocked")
+    }
+
+    /// Waits until the blocks kept in the store are in the blocklist (503 when they cannot be
+    /// read: serving a blocked client because the store hiccupped is not an option).
+    func restoreBlocks(_ context: WardenRequestContext) async throws {
+        do {
+            try await blocks.restored()
+        } catch {
+            context.logger.error("could not load the persisted client blocks: \(Self.describe(error))")
+            throw InferenceError(.serviceUnavailable, "the gateway could not load its client blocks; try again", reason: "unavailable")
+        }
     }
 
     /// A one-line reason for an action that failed (registry refusals and errors by their message).

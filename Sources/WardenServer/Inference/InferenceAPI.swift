@@ -22,6 +22,8 @@ struct InferenceAPI: Sendable {
     let concurrency: ConcurrencyLimiter
     let incidents: IncidentLog
     let blocklist: ClientBlocklist
+    /// The blocks kept in the store across restarts.
+    let blocks: BlockPersistence
     let routes: ServingRoutes
     let drift: DriftMonitor?
 
@@ -41,6 +43,7 @@ struct InferenceAPI: Sendable {
             webhook: inference.webhook.map { WebhookQueue(policy: $0.policy, transport: WebhookTransport.post(to: $0.url)) })
         incidents = IncidentLog()
         blocklist = ClientBlocklist()
+        blocks = BlockPersistence(store: server.registry.store, blocklist: blocklist, clock: server.registry.clock)
         drift = inference.drift.map { DriftMonitor(policy: $0, references: inference.references) }
         routes = ServingRoutes(splits: inference.splits.compactMapValues { try? TrafficSplit($0) })
         adversarial = server.configuration.inference.adversarial.map { AdversarialGuard(policy: $0, references: server.configuration.inference.references) }
