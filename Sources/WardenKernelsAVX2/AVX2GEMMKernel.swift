@@ -40,6 +40,32 @@ package enum AVX2GEMMKernel {
         }
     }
 
+    /// ``macroKernel(rows:columns:depth:packedA:packedB:c:ldc:accumulate:relu:rowBias:)`` with A read in place
+    /// (row-major, rows `lda` apart, unscaled) instead of packed: the same sums in the same order, without
+    /// the copy.
+    package static func macroKernelInPlace(
+        rows: Int, columns: Int, depth: Int, a: UnsafePointer<Float>, lda: Int, packedB: UnsafePointer<Float>,
+        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, relu: Bool, rowBias: UnsafePointer<Float>?
+    ) {
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 96) { tile in
+            var j = 0
+            var b = packedB
+            while j < columns {
+                let width = min(16, columns - j)
+                var i = 0
+                while i < rows {
+                    let height = min(6, rows - i)
+                    tileKernelInPlace(
+                        depth: depth, a: a + i * lda, lda: lda, b: b, c: c + i * ldc + j, ldc: ldc, rows: height, columns: width,
+                        accumulate: accumulate, relu: relu, bias: rowBias.map { $0 + i }, tile: tile.baseAddress!)
+                    i += 6
+                }
+                j += 16
+                b += depth * 16
+            }
+        }
+    }
+
     /// `x ≤ 0 → 0` lane by lane (NaN kept), as the tensor `relu`.
     @inline(__always)
     static func relu(_ x: SIMD8<Float>) -> SIMD8<Float> { x.replacing(with: 0, where: x .<= 0) }
@@ -77,6 +103,7 @@ package enum AVX2GEMMKernel {
         }
     }
 
+
     @inline(__always)
     static func tileKernel(
         depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int,
@@ -113,6 +140,117 @@ package enum AVX2GEMMKernel {
             c5_0 = c5_0.addingProduct(a5, b0)
             c5_1 = c5_1.addingProduct(a5, b1)
             pa += 6
+            pb += 64
+            p += 1
+        }
+        if rows == 6 && columns == 16 {
+            if let bias {
+                let r0 = UnsafeMutableRawPointer(c + 0 * ldc)
+                let bias0 = SIMD8<Float>(repeating: bias[0])
+                store(c0_0, r0, 0, bias: bias0, relu)
+                store(c0_1, r0, 32, bias: bias0, relu)
+                let r1 = UnsafeMutableRawPointer(c + 1 * ldc)
+                let bias1 = SIMD8<Float>(repeating: bias[1])
+                store(c1_0, r1, 0, bias: bias1, relu)
+                store(c1_1, r1, 32, bias: bias1, relu)
+                let r2 = UnsafeMutableRawPointer(c + 2 * ldc)
+                let bias2 = SIMD8<Float>(repeating: bias[2])
+                store(c2_0, r2, 0, bias: bias2, relu)
+                store(c2_1, r2, 32, bias: bias2, relu)
+                let r3 = UnsafeMutableRawPointer(c + 3 * ldc)
+                let bias3 = SIMD8<Float>(repeating: bias[3])
+                store(c3_0, r3, 0, bias: bias3, relu)
+                store(c3_1, r3, 32, bias: bias3, relu)
+                let r4 = UnsafeMutableRawPointer(c + 4 * ldc)
+                let bias4 = SIMD8<Float>(repeating: bias[4])
+                store(c4_0, r4, 0, bias: bias4, relu)
+                store(c4_1, r4, 32, bias: bias4, relu)
+                let r5 = UnsafeMutableRawPointer(c + 5 * ldc)
+                let bias5 = SIMD8<Float>(repeating: bias[5])
+                store(c5_0, r5, 0, bias: bias5, relu)
+                store(c5_1, r5, 32, bias: bias5, relu)
+                return
+            }
+            let r0 = UnsafeMutableRawPointer(c + 0 * ldc)
+            store(c0_0, r0, 0, accumulate, relu)
+            store(c0_1, r0, 32, accumulate, relu)
+            let r1 = UnsafeMutableRawPointer(c + 1 * ldc)
+            store(c1_0, r1, 0, accumulate, relu)
+            store(c1_1, r1, 32, accumulate, relu)
+            let r2 = UnsafeMutableRawPointer(c + 2 * ldc)
+            store(c2_0, r2, 0, accumulate, relu)
+            store(c2_1, r2, 32, accumulate, relu)
+            let r3 = UnsafeMutableRawPointer(c + 3 * ldc)
+            store(c3_0, r3, 0, accumulate, relu)
+            store(c3_1, r3, 32, accumulate, relu)
+            let r4 = UnsafeMutableRawPointer(c + 4 * ldc)
+            store(c4_0, r4, 0, accumulate, relu)
+            store(c4_1, r4, 32, accumulate, relu)
+            let r5 = UnsafeMutableRawPointer(c + 5 * ldc)
+            store(c5_0, r5, 0, accumulate, relu)
+            store(c5_1, r5, 32, accumulate, relu)
+            return
+        }
+        let t = UnsafeMutableRawPointer(tile)
+        t.storeBytes(of: c0_0, toByteOffset: 0, as: SIMD8<Float>.self)
+        t.storeBytes(of: c0_1, toByteOffset: 32, as: SIMD8<Float>.self)
+        t.storeBytes(of: c1_0, toByteOffset: 64, as: SIMD8<Float>.self)
+        t.storeBytes(of: c1_1, toByteOffset: 96, as: SIMD8<Float>.self)
+        t.storeBytes(of: c2_0, toByteOffset: 128, as: SIMD8<Float>.self)
+        t.storeBytes(of: c2_1, toByteOffset: 160, as: SIMD8<Float>.self)
+        t.storeBytes(of: c3_0, toByteOffset: 192, as: SIMD8<Float>.self)
+        t.storeBytes(of: c3_1, toByteOffset: 224, as: SIMD8<Float>.self)
+        t.storeBytes(of: c4_0, toByteOffset: 256, as: SIMD8<Float>.self)
+        t.storeBytes(of: c4_1, toByteOffset: 288, as: SIMD8<Float>.self)
+        t.storeBytes(of: c5_0, toByteOffset: 320, as: SIMD8<Float>.self)
+        t.storeBytes(of: c5_1, toByteOffset: 352, as: SIMD8<Float>.self)
+        storeEdge(tile, rows: rows, columns: columns, c: c, ldc: ldc, accumulate: accumulate, relu: relu, bias: bias)
+    }
+
+    /// ``tileKernel(depth:a:b:c:ldc:rows:columns:accumulate:relu:bias:tile:)`` reading A in place: row `r`
+    /// of the tile at `a + r·lda` (rows past `rows` read the last row again, so nothing outside A is
+    /// touched), element `p` of a row at offset `p`. The same sums in the same order.
+    @inline(__always)
+    static func tileKernelInPlace(
+        depth: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int,
+        rows: Int, columns: Int, accumulate: Bool, relu: Bool, bias: UnsafePointer<Float>?, tile: UnsafeMutablePointer<Float>
+    ) {
+        var c0_0 = SIMD8<Float>(); var c0_1 = SIMD8<Float>()
+        var c1_0 = SIMD8<Float>(); var c1_1 = SIMD8<Float>()
+        var c2_0 = SIMD8<Float>(); var c2_1 = SIMD8<Float>()
+        var c3_0 = SIMD8<Float>(); var c3_1 = SIMD8<Float>()
+        var c4_0 = SIMD8<Float>(); var c4_1 = SIMD8<Float>()
+        var c5_0 = SIMD8<Float>(); var c5_1 = SIMD8<Float>()
+        let last = rows - 1
+        let a0Row = a
+        let a1Row = a + Swift.min(1, last) * lda
+        let a2Row = a + Swift.min(2, last) * lda
+        let a3Row = a + Swift.min(3, last) * lda
+        let a4Row = a + Swift.min(4, last) * lda
+        let a5Row = a + Swift.min(5, last) * lda
+        var pb = UnsafeRawPointer(b)
+        var p = 0
+        while p < depth {
+            let b0 = pb.loadUnaligned(fromByteOffset: 0, as: SIMD8<Float>.self)
+            let b1 = pb.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+            let a0 = SIMD8<Float>(repeating: a0Row[p])
+            c0_0 = c0_0.addingProduct(a0, b0)
+            c0_1 = c0_1.addingProduct(a0, b1)
+            let a1 = SIMD8<Float>(repeating: a1Row[p])
+            c1_0 = c1_0.addingProduct(a1, b0)
+            c1_1 = c1_1.addingProduct(a1, b1)
+            let a2 = SIMD8<Float>(repeating: a2Row[p])
+            c2_0 = c2_0.addingProduct(a2, b0)
+            c2_1 = c2_1.addingProduct(a2, b1)
+            let a3 = SIMD8<Float>(repeating: a3Row[p])
+            c3_0 = c3_0.addingProduct(a3, b0)
+            c3_1 = c3_1.addingProduct(a3, b1)
+            let a4 = SIMD8<Float>(repeating: a4Row[p])
+            c4_0 = c4_0.addingProduct(a4, b0)
+            c4_1 = c4_1.addingProduct(a4, b1)
+            let a5 = SIMD8<Float>(repeating: a5Row[p])
+            c5_0 = c5_0.addingProduct(a5, b0)
+            c5_1 = c5_1.addingProduct(a5, b1)
             pb += 64
             p += 1
         }

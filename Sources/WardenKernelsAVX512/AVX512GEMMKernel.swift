@@ -40,6 +40,32 @@ package enum AVX512GEMMKernel {
         }
     }
 
+    /// ``macroKernel(rows:columns:depth:packedA:packedB:c:ldc:accumulate:relu:rowBias:)`` with A read in place
+    /// (row-major, rows `lda` apart, unscaled) instead of packed: the same sums in the same order, without
+    /// the copy.
+    package static func macroKernelInPlace(
+        rows: Int, columns: Int, depth: Int, a: UnsafePointer<Float>, lda: Int, packedB: UnsafePointer<Float>,
+        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, relu: Bool, rowBias: UnsafePointer<Float>?
+    ) {
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 384) { tile in
+            var j = 0
+            var b = packedB
+            while j < columns {
+                let width = min(32, columns - j)
+                var i = 0
+                while i < rows {
+                    let height = min(12, rows - i)
+                    tileKernelInPlace(
+                        depth: depth, a: a + i * lda, lda: lda, b: b, c: c + i * ldc + j, ldc: ldc, rows: height, columns: width,
+                        accumulate: accumulate, relu: relu, bias: rowBias.map { $0 + i }, tile: tile.baseAddress!)
+                    i += 12
+                }
+                j += 32
+                b += depth * 32
+            }
+        }
+    }
+
     /// `x ≤ 0 → 0` lane by lane (NaN kept), as the tensor `relu`.
     @inline(__always)
     static func relu(_ x: SIMD16<Float>) -> SIMD16<Float> { x.replacing(with: 0, where: x .<= 0) }
@@ -76,6 +102,7 @@ package enum AVX512GEMMKernel {
             }
         }
     }
+
 
     @inline(__always)
     static func tileKernel(
@@ -137,6 +164,201 @@ package enum AVX512GEMMKernel {
             c11_0 = c11_0.addingProduct(a11, b0)
             c11_1 = c11_1.addingProduct(a11, b1)
             pa += 12
+            pb += 128
+            p += 1
+        }
+        if rows == 12 && columns == 32 {
+            if let bias {
+                let r0 = UnsafeMutableRawPointer(c + 0 * ldc)
+                let bias0 = SIMD16<Float>(repeating: bias[0])
+                store(c0_0, r0, 0, bias: bias0, relu)
+                store(c0_1, r0, 64, bias: bias0, relu)
+                let r1 = UnsafeMutableRawPointer(c + 1 * ldc)
+                let bias1 = SIMD16<Float>(repeating: bias[1])
+                store(c1_0, r1, 0, bias: bias1, relu)
+                store(c1_1, r1, 64, bias: bias1, relu)
+                let r2 = UnsafeMutableRawPointer(c + 2 * ldc)
+                let bias2 = SIMD16<Float>(repeating: bias[2])
+                store(c2_0, r2, 0, bias: bias2, relu)
+                store(c2_1, r2, 64, bias: bias2, relu)
+                let r3 = UnsafeMutableRawPointer(c + 3 * ldc)
+                let bias3 = SIMD16<Float>(repeating: bias[3])
+                store(c3_0, r3, 0, bias: bias3, relu)
+                store(c3_1, r3, 64, bias: bias3, relu)
+                let r4 = UnsafeMutableRawPointer(c + 4 * ldc)
+                let bias4 = SIMD16<Float>(repeating: bias[4])
+                store(c4_0, r4, 0, bias: bias4, relu)
+                store(c4_1, r4, 64, bias: bias4, relu)
+                let r5 = UnsafeMutableRawPointer(c + 5 * ldc)
+                let bias5 = SIMD16<Float>(repeating: bias[5])
+                store(c5_0, r5, 0, bias: bias5, relu)
+                store(c5_1, r5, 64, bias: bias5, relu)
+                let r6 = UnsafeMutableRawPointer(c + 6 * ldc)
+                let bias6 = SIMD16<Float>(repeating: bias[6])
+                store(c6_0, r6, 0, bias: bias6, relu)
+                store(c6_1, r6, 64, bias: bias6, relu)
+                let r7 = UnsafeMutableRawPointer(c + 7 * ldc)
+                let bias7 = SIMD16<Float>(repeating: bias[7])
+                store(c7_0, r7, 0, bias: bias7, relu)
+                store(c7_1, r7, 64, bias: bias7, relu)
+                let r8 = UnsafeMutableRawPointer(c + 8 * ldc)
+                let bias8 = SIMD16<Float>(repeating: bias[8])
+                store(c8_0, r8, 0, bias: bias8, relu)
+                store(c8_1, r8, 64, bias: bias8, relu)
+                let r9 = UnsafeMutableRawPointer(c + 9 * ldc)
+                let bias9 = SIMD16<Float>(repeating: bias[9])
+                store(c9_0, r9, 0, bias: bias9, relu)
+                store(c9_1, r9, 64, bias: bias9, relu)
+                let r10 = UnsafeMutableRawPointer(c + 10 * ldc)
+                let bias10 = SIMD16<Float>(repeating: bias[10])
+                store(c10_0, r10, 0, bias: bias10, relu)
+                store(c10_1, r10, 64, bias: bias10, relu)
+                let r11 = UnsafeMutableRawPointer(c + 11 * ldc)
+                let bias11 = SIMD16<Float>(repeating: bias[11])
+                store(c11_0, r11, 0, bias: bias11, relu)
+                store(c11_1, r11, 64, bias: bias11, relu)
+                return
+            }
+            let r0 = UnsafeMutableRawPointer(c + 0 * ldc)
+            store(c0_0, r0, 0, accumulate, relu)
+            store(c0_1, r0, 64, accumulate, relu)
+            let r1 = UnsafeMutableRawPointer(c + 1 * ldc)
+            store(c1_0, r1, 0, accumulate, relu)
+            store(c1_1, r1, 64, accumulate, relu)
+            let r2 = UnsafeMutableRawPointer(c + 2 * ldc)
+            store(c2_0, r2, 0, accumulate, relu)
+            store(c2_1, r2, 64, accumulate, relu)
+            let r3 = UnsafeMutableRawPointer(c + 3 * ldc)
+            store(c3_0, r3, 0, accumulate, relu)
+            store(c3_1, r3, 64, accumulate, relu)
+            let r4 = UnsafeMutableRawPointer(c + 4 * ldc)
+            store(c4_0, r4, 0, accumulate, relu)
+            store(c4_1, r4, 64, accumulate, relu)
+            let r5 = UnsafeMutableRawPointer(c + 5 * ldc)
+            store(c5_0, r5, 0, accumulate, relu)
+            store(c5_1, r5, 64, accumulate, relu)
+            let r6 = UnsafeMutableRawPointer(c + 6 * ldc)
+            store(c6_0, r6, 0, accumulate, relu)
+            store(c6_1, r6, 64, accumulate, relu)
+            let r7 = UnsafeMutableRawPointer(c + 7 * ldc)
+            store(c7_0, r7, 0, accumulate, relu)
+            store(c7_1, r7, 64, accumulate, relu)
+            let r8 = UnsafeMutableRawPointer(c + 8 * ldc)
+            store(c8_0, r8, 0, accumulate, relu)
+            store(c8_1, r8, 64, accumulate, relu)
+            let r9 = UnsafeMutableRawPointer(c + 9 * ldc)
+            store(c9_0, r9, 0, accumulate, relu)
+            store(c9_1, r9, 64, accumulate, relu)
+            let r10 = UnsafeMutableRawPointer(c + 10 * ldc)
+            store(c10_0, r10, 0, accumulate, relu)
+            store(c10_1, r10, 64, accumulate, relu)
+            let r11 = UnsafeMutableRawPointer(c + 11 * ldc)
+            store(c11_0, r11, 0, accumulate, relu)
+            store(c11_1, r11, 64, accumulate, relu)
+            return
+        }
+        let t = UnsafeMutableRawPointer(tile)
+        t.storeBytes(of: c0_0, toByteOffset: 0, as: SIMD16<Float>.self)
+        t.storeBytes(of: c0_1, toByteOffset: 64, as: SIMD16<Float>.self)
+        t.storeBytes(of: c1_0, toByteOffset: 128, as: SIMD16<Float>.self)
+        t.storeBytes(of: c1_1, toByteOffset: 192, as: SIMD16<Float>.self)
+        t.storeBytes(of: c2_0, toByteOffset: 256, as: SIMD16<Float>.self)
+        t.storeBytes(of: c2_1, toByteOffset: 320, as: SIMD16<Float>.self)
+        t.storeBytes(of: c3_0, toByteOffset: 384, as: SIMD16<Float>.self)
+        t.storeBytes(of: c3_1, toByteOffset: 448, as: SIMD16<Float>.self)
+        t.storeBytes(of: c4_0, toByteOffset: 512, as: SIMD16<Float>.self)
+        t.storeBytes(of: c4_1, toByteOffset: 576, as: SIMD16<Float>.self)
+        t.storeBytes(of: c5_0, toByteOffset: 640, as: SIMD16<Float>.self)
+        t.storeBytes(of: c5_1, toByteOffset: 704, as: SIMD16<Float>.self)
+        t.storeBytes(of: c6_0, toByteOffset: 768, as: SIMD16<Float>.self)
+        t.storeBytes(of: c6_1, toByteOffset: 832, as: SIMD16<Float>.self)
+        t.storeBytes(of: c7_0, toByteOffset: 896, as: SIMD16<Float>.self)
+        t.storeBytes(of: c7_1, toByteOffset: 960, as: SIMD16<Float>.self)
+        t.storeBytes(of: c8_0, toByteOffset: 1024, as: SIMD16<Float>.self)
+        t.storeBytes(of: c8_1, toByteOffset: 1088, as: SIMD16<Float>.self)
+        t.storeBytes(of: c9_0, toByteOffset: 1152, as: SIMD16<Float>.self)
+        t.storeBytes(of: c9_1, toByteOffset: 1216, as: SIMD16<Float>.self)
+        t.storeBytes(of: c10_0, toByteOffset: 1280, as: SIMD16<Float>.self)
+        t.storeBytes(of: c10_1, toByteOffset: 1344, as: SIMD16<Float>.self)
+        t.storeBytes(of: c11_0, toByteOffset: 1408, as: SIMD16<Float>.self)
+        t.storeBytes(of: c11_1, toByteOffset: 1472, as: SIMD16<Float>.self)
+        storeEdge(tile, rows: rows, columns: columns, c: c, ldc: ldc, accumulate: accumulate, relu: relu, bias: bias)
+    }
+
+    /// ``tileKernel(depth:a:b:c:ldc:rows:columns:accumulate:relu:bias:tile:)`` reading A in place: row `r`
+    /// of the tile at `a + r·lda` (rows past `rows` read the last row again, so nothing outside A is
+    /// touched), element `p` of a row at offset `p`. The same sums in the same order.
+    @inline(__always)
+    static func tileKernelInPlace(
+        depth: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int,
+        rows: Int, columns: Int, accumulate: Bool, relu: Bool, bias: UnsafePointer<Float>?, tile: UnsafeMutablePointer<Float>
+    ) {
+        var c0_0 = SIMD16<Float>(); var c0_1 = SIMD16<Float>()
+        var c1_0 = SIMD16<Float>(); var c1_1 = SIMD16<Float>()
+        var c2_0 = SIMD16<Float>(); var c2_1 = SIMD16<Float>()
+        var c3_0 = SIMD16<Float>(); var c3_1 = SIMD16<Float>()
+        var c4_0 = SIMD16<Float>(); var c4_1 = SIMD16<Float>()
+        var c5_0 = SIMD16<Float>(); var c5_1 = SIMD16<Float>()
+        var c6_0 = SIMD16<Float>(); var c6_1 = SIMD16<Float>()
+        var c7_0 = SIMD16<Float>(); var c7_1 = SIMD16<Float>()
+        var c8_0 = SIMD16<Float>(); var c8_1 = SIMD16<Float>()
+        var c9_0 = SIMD16<Float>(); var c9_1 = SIMD16<Float>()
+        var c10_0 = SIMD16<Float>(); var c10_1 = SIMD16<Float>()
+        var c11_0 = SIMD16<Float>(); var c11_1 = SIMD16<Float>()
+        let last = rows - 1
+        let a0Row = a
+        let a1Row = a + Swift.min(1, last) * lda
+        let a2Row = a + Swift.min(2, last) * lda
+        let a3Row = a + Swift.min(3, last) * lda
+        let a4Row = a + Swift.min(4, last) * lda
+        let a5Row = a + Swift.min(5, last) * lda
+        let a6Row = a + Swift.min(6, last) * lda
+        let a7Row = a + Swift.min(7, last) * lda
+        let a8Row = a + Swift.min(8, last) * lda
+        let a9Row = a + Swift.min(9, last) * lda
+        let a10Row = a + Swift.min(10, last) * lda
+        let a11Row = a + Swift.min(11, last) * lda
+        var pb = UnsafeRawPointer(b)
+        var p = 0
+        while p < depth {
+            let b0 = pb.loadUnaligned(fromByteOffset: 0, as: SIMD16<Float>.self)
+            let b1 = pb.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
+            let a0 = SIMD16<Float>(repeating: a0Row[p])
+            c0_0 = c0_0.addingProduct(a0, b0)
+            c0_1 = c0_1.addingProduct(a0, b1)
+            let a1 = SIMD16<Float>(repeating: a1Row[p])
+            c1_0 = c1_0.addingProduct(a1, b0)
+            c1_1 = c1_1.addingProduct(a1, b1)
+            let a2 = SIMD16<Float>(repeating: a2Row[p])
+            c2_0 = c2_0.addingProduct(a2, b0)
+            c2_1 = c2_1.addingProduct(a2, b1)
+            let a3 = SIMD16<Float>(repeating: a3Row[p])
+            c3_0 = c3_0.addingProduct(a3, b0)
+            c3_1 = c3_1.addingProduct(a3, b1)
+            let a4 = SIMD16<Float>(repeating: a4Row[p])
+            c4_0 = c4_0.addingProduct(a4, b0)
+            c4_1 = c4_1.addingProduct(a4, b1)
+            let a5 = SIMD16<Float>(repeating: a5Row[p])
+            c5_0 = c5_0.addingProduct(a5, b0)
+            c5_1 = c5_1.addingProduct(a5, b1)
+            let a6 = SIMD16<Float>(repeating: a6Row[p])
+            c6_0 = c6_0.addingProduct(a6, b0)
+            c6_1 = c6_1.addingProduct(a6, b1)
+            let a7 = SIMD16<Float>(repeating: a7Row[p])
+            c7_0 = c7_0.addingProduct(a7, b0)
+            c7_1 = c7_1.addingProduct(a7, b1)
+            let a8 = SIMD16<Float>(repeating: a8Row[p])
+            c8_0 = c8_0.addingProduct(a8, b0)
+            c8_1 = c8_1.addingProduct(a8, b1)
+            let a9 = SIMD16<Float>(repeating: a9Row[p])
+            c9_0 = c9_0.addingProduct(a9, b0)
+            c9_1 = c9_1.addingProduct(a9, b1)
+            let a10 = SIMD16<Float>(repeating: a10Row[p])
+            c10_0 = c10_0.addingProduct(a10, b0)
+            c10_1 = c10_1.addingProduct(a10, b1)
+            let a11 = SIMD16<Float>(repeating: a11Row[p])
+            c11_0 = c11_0.addingProduct(a11, b0)
+            c11_1 = c11_1.addingProduct(a11, b1)
             pb += 128
             p += 1
         }

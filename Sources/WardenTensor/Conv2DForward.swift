@@ -1,8 +1,10 @@
 import Foundation
 import WardenKernelsGeneric
 
-/// One convolution's forward pass as per-image GEMMs (see ``Tensor/conv2d(weight:bias:options:relu:)``):
-/// the weights packed once into the kernel set's A layout, then `run` over the batch.
+/// One convolution's forward pass (see ``Tensor/conv2d(weight:bias:options:relu:)``): for small patches
+/// with unit column stride, the kernel set's direct convolution over each padded image (weights laid
+/// out once in its channel blocks); otherwise per-image GEMMs (weights packed once into the kernel set's
+/// A layout). Then `run` over the batch.
 struct Conv2DForward: @unchecked Sendable {
     // @unchecked: the packed weights are written in `init` and only read afterwards; the caller keeps
     // the input, bias and output alive for `run`, and workers write disjoint parts of the output.
@@ -14,8 +16,15 @@ struct Conv2DForward: @unchecked Sendable {
     /// Rows of one group's packed weights, rounded up to whole `mr` slivers.
     let paddedRows: Int
     let packedWeights: PackingBufferPool.Buffer
+    /// The direct kernel when it applies (see `init`), and its channel blocks per group.
+    let direct: KernelSet.DirectConvolution?
+    let blocksPerGroup: Int
+    let channelBlock: Int
+    /// Below this many flops the direct convolution of one image runs on one thread.
+    static let directParallelThreshold = 1_000_000
 
-    init(plan: Conv2DPlan, kernels: KernelSet, weight: UnsafePointer<Float>) {
+    /// `allowDirect: false` forces the GEMM path (tests compare the two).
+    init(plan: Conv2DPlan, kernels: KernelSet, weight: UnsafePointer<Float>, allowDirect: Bool = true) {
         self.plan = plan
         // Never run a kernel set the CPU lacks, whatever the caller asked for.
         blocking = (kernels.isSupported ? kernels : .generic).gemm
@@ -24,12 +33,38 @@ struct Conv2DForward: @unchecked Sendable {
         perGroup = plan.outputChannels / plan.groups
         paddedRows = (perGroup + blocking.mr - 1) / blocking.mr * blocking.mr
         let k = plan.patchSize
+        // Small patches with unit column stride and rows of at least a vector: the direct kernel, which
+        // reads the padded image in place (no patch packing) and blocks output channels in its own
+        // block height, not the GEMM tile's. Within one GEMM depth block it computes the same sums.
+        let g = plan.geometry
+        if allowDirect && g.strideWidth == 1 && g.outputWidth >= 8 && k <= blocking.kc {
+            let kernel = (kernels.isSupported ? kernels : .generic).directConvolution
+            direct = kernel.kernel
+            blocksPerGroup = (perGroup + kernel.channelBlock - 1) / kernel.channelBlock
+            let cb = kernel.channelBlock
+            channelBlock = cb
+            packedWeights = PackingBufferPool.take(plan.groups * blocksPerGroup * cb * k)
+            let packed = packedWeights.pointer
+            packed.update(repeating: 0, count: plan.groups * blocksPerGroup * cb * k)
+            // [group][block][p][channel in block]
+            for group in 0..<plan.groups {
+                for m in 0..<perGroup {
+                    let row = weight + (group * perGroup + m) * k
+                    let base = packed + ((group * blocksPerGroup + m / cb) * k) * cb + m % cb
+                    for p in 0..<k { base[p * cb] = row[p] }
+                }
+            }
+            return
+        }
+        direct = nil
+        blocksPerGroup = 0
+        channelBlock = 0
         packedWeights = PackingBufferPool.take(plan.groups * paddedRows * k)
         // Group g, depth block at pc: paddedRows × kc floats at g·paddedRows·K + paddedRows·pc.
         for g in 0..<plan.groups {
             var pc = 0
             while pc < k {
-                let kc = Swift.min(blocking.kc, k - pc)
+                let kc = Swift.min(blocking.depthBlock(k), k - pc)
                 GEMMPacking.packA(
                     rows: perGroup, depth: kc, a: weight + g * perGroup * k + pc, rowStride: k, columnStride: 1, alpha: 1,
                     mr: blocking.mr, into: packedWeights.pointer + g * paddedRows * k + paddedRows * pc)
@@ -55,45 +90,82 @@ struct Conv2DForward: @unchecked Sendable {
     ) {
         let spatial = plan.spatial
         let flops = 2 * plan.batch * plan.outputChannels * plan.patchSize * spatial
-        let workers = flops < GEMM.parallelThreshold ? 1 : Swift.max(1, threads)
-        // Fewer images than workers: split each image's columns into nr-aligned parts too (not when
+        let threshold = direct == nil ? GEMM.parallelThreshold : Self.directParallelThreshold
+        let workers = flops < threshold ? 1 : Swift.max(1, threads)
+        // Fewer images than workers: split each image too, the direct kernel by channel blocks (pooling
+        // works plane by plane, so it can follow), the GEMM by nr-aligned column parts (not when
         // pooling, which needs whole images).
         let slivers = (spatial + blocking.nr - 1) / blocking.nr
-        let splits = plan.batch >= workers || pooling != nil ? 1 : Swift.min(slivers, (workers + plan.batch - 1) / plan.batch)
+        let totalBlocks = plan.groups * blocksPerGroup
+        let pieces = direct != nil ? totalBlocks : pooling == nil ? slivers : 1
+        let splits = plan.batch >= workers ? 1 : Swift.max(1, Swift.min(pieces, (workers + plan.batch - 1) / plan.batch))
         let units = plan.batch * splits
         let parts = Swift.min(workers, units)
         let job = Job(x: x, bias: bias, y: y, relu: relu)
         let imageSize = plan.outputChannels * spatial
         let body: @Sendable (Int) -> Void = { part in
             let first = units * part / parts, last = units * (part + 1) / parts
-            let packing = plan.channels * padded.plane + Swift.min(blocking.kc, plan.patchSize) * Swift.min(blocking.nc, slivers * blocking.nr)
+            let packing = direct != nil ? plan.channels * padded.plane
+                : plan.channels * padded.plane + blocking.depthBlock(plan.patchSize) * Swift.min(blocking.nc, slivers * blocking.nr)
             let scratch = PackingBufferPool.take(packing + (pooling == nil ? 0 : imageSize))
             defer { PackingBufferPool.give(scratch) }
             var paddedImage = -1
             for unit in first..<last {
                 let image = unit / splits, split = unit % splits
-                let c0 = Swift.min(spatial, slivers * split / splits * blocking.nr)
-                let c1 = Swift.min(spatial, slivers * (split + 1) / splits * blocking.nr)
-                guard c0 < c1 else { continue }
                 if image != paddedImage {
                     preparePadded(job.x + image * plan.channels * plan.inputPlane, into: scratch.pointer)
                     paddedImage = image
                 }
-                guard let pooling else {
-                    compute(image: image, columns: c0..<c1, job: job, out: job.y + image * imageSize, scratch: scratch.pointer)
-                    continue
+                let out = pooling == nil ? job.y + image * imageSize : scratch.pointer + packing
+                // Output channels [c0, c1) of this unit (all of them unless the direct kernel splits).
+                var (c0, c1) = (0, plan.outputChannels)
+                if direct != nil {
+                    let b0 = totalBlocks * split / splits, b1 = totalBlocks * (split + 1) / splits
+                    guard b0 < b1 else { continue }
+                    c0 = channel(ofBlock: b0)
+                    c1 = channel(ofBlock: b1)
+                    computeDirect(image: image, blocks: b0..<b1, job: job, out: out, scratch: scratch.pointer)
+                } else {
+                    let s0 = Swift.min(spatial, slivers * split / splits * blocking.nr)
+                    let s1 = Swift.min(spatial, slivers * (split + 1) / splits * blocking.nr)
+                    guard s0 < s1 else { continue }
+                    compute(image: image, columns: s0..<s1, job: job, out: out, scratch: scratch.pointer)
                 }
-                let convolved = scratch.pointer + packing
-                compute(image: image, columns: c0..<c1, job: job, out: convolved, scratch: scratch.pointer)
+                guard let pooling else { continue }
                 Tensor.maxPoolPlanes(
-                    pooling.geometry, planes: plan.outputChannels, x: convolved, out: job.y + image * plan.outputChannels * pooling.plane,
-                    argmax: nil, kernels: pooling.kernels)
+                    pooling.geometry, planes: c1 - c0, x: out + c0 * spatial,
+                    out: job.y + (image * plan.outputChannels + c0) * pooling.plane, argmax: nil, kernels: pooling.kernels)
             }
         }
         if parts == 1 {
             body(0)
         } else {
             DispatchQueue.concurrentPerform(iterations: parts, execute: body)
+        }
+    }
+
+    /// The first output channel of flat channel block `block` (blocks run group by group; `totalBlocks`
+    /// maps to `outputChannels`).
+    func channel(ofBlock block: Int) -> Int {
+        let group = block / blocksPerGroup, local = block % blocksPerGroup
+        return group * perGroup + Swift.min(perGroup, local * channelBlock)
+    }
+
+    /// Flat channel blocks `blocks` (see ``channel(ofBlock:)``) of one image through the direct kernel,
+    /// reading the padded image at the start of `scratch` (or the image itself when it needs no padding).
+    func computeDirect(image: Int, blocks: Range<Int>, job: Job, out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+        guard let direct else { return }
+        let g = plan.geometry, k = plan.patchSize, spatial = plan.spatial
+        let source = padded.isImage(g) ? job.x + image * plan.channels * plan.inputPlane : UnsafePointer(scratch)
+        offsets.withUnsafeBufferPointer { offsets in
+            for group in blocks.lowerBound / blocksPerGroup...(blocks.upperBound - 1) / blocksPerGroup {
+                let local = Swift.max(blocks.lowerBound, group * blocksPerGroup) - group * blocksPerGroup
+                let end = Swift.min(blocks.upperBound, (group + 1) * blocksPerGroup) - group * blocksPerGroup
+                direct(
+                    perGroup, g.outputHeight, g.outputWidth, g.strideHeight * padded.width, k, offsets.baseAddress!,
+                    source + group * g.channels * padded.plane, packedWeights.pointer + group * blocksPerGroup * channelBlock * k,
+                    job.bias.map { $0 + group * perGroup }, job.relu, local..<end, out + group * perGroup * spatial)
+            }
         }
     }
 
@@ -128,7 +200,7 @@ struct Conv2DForward: @unchecked Sendable {
                     let nc = Swift.min(blocking.nc, columns.upperBound - jc)
                     var pc = 0
                     while pc < k {
-                        let kc = Swift.min(blocking.kc, k - pc)
+                        let kc = Swift.min(blocking.depthBlock(k), k - pc)
                         ConvolutionKernels.packPaddedPatches(
                             plan.geometry, padded, padded: groupImage, offsets: offsets.baseAddress!, rowStart: pc, depth: kc, columnStart: jc,
                             columns: nc, nr: nr, into: packedB)

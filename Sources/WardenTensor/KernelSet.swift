@@ -48,15 +48,18 @@ public struct KernelSet: Hashable, Sendable, CustomStringConvertible, CaseIterab
         case .generic:
             GEMMBlocking(
                 mr: GenericGEMMKernel.mr, nr: GenericGEMMKernel.nr, kc: 256, mc: 72, nc: 2048, rowKernelRows: 3,
-                macroKernel: GenericGEMMKernel.macroKernel, rowKernel: GenericGEMMKernel.rowKernel)
+                macroKernel: GenericGEMMKernel.macroKernel, macroKernelInPlace: GenericGEMMKernel.macroKernelInPlace,
+                rowKernel: GenericGEMMKernel.rowKernel)
         case .avx2:
             GEMMBlocking(
                 mr: AVX2GEMMKernel.mr, nr: AVX2GEMMKernel.nr, kc: 256, mc: 120, nc: 2048, rowKernelRows: 3,
-                macroKernel: AVX2GEMMKernel.macroKernel, rowKernel: AVX2GEMMKernel.rowKernel)
+                macroKernel: AVX2GEMMKernel.macroKernel, macroKernelInPlace: AVX2GEMMKernel.macroKernelInPlace,
+                rowKernel: AVX2GEMMKernel.rowKernel)
         case .avx512:
             GEMMBlocking(
                 mr: AVX512GEMMKernel.mr, nr: AVX512GEMMKernel.nr, kc: 384, mc: 144, nc: 2048, rowKernelRows: 6,
-                macroKernel: AVX512GEMMKernel.macroKernel, rowKernel: AVX512GEMMKernel.rowKernel)
+                macroKernel: AVX512GEMMKernel.macroKernel, macroKernelInPlace: AVX512GEMMKernel.macroKernelInPlace,
+                rowKernel: AVX512GEMMKernel.rowKernel)
         }
     }
 }
@@ -78,12 +81,34 @@ extension KernelSet {
     }
 }
 
+extension KernelSet {
+    typealias DirectConvolution = @Sendable (
+        _ outputChannels: Int, _ outputHeight: Int, _ outputWidth: Int, _ rowStride: Int, _ depth: Int, _ offsets: UnsafePointer<Int>,
+        _ padded: UnsafePointer<Float>, _ weights: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, _ relu: Bool,
+        _ blocks: Range<Int>, _ out: UnsafeMutablePointer<Float>
+    ) -> Void
+
+    /// The direct (patch-matrix-free) convolution for small patches built for this set (the generic one
+    /// when this CPU lacks it), and how many output channels it computes together.
+    var directConvolution: (kernel: DirectConvolution, channelBlock: Int) {
+        switch (isSupported ? self : .generic).value {
+        case .generic: (GenericConvKernels.directConvolution, GenericConvKernels.channelBlock)
+        case .avx2: (AVX2ConvKernels.directConvolution, AVX2ConvKernels.channelBlock)
+        case .avx512: (AVX512ConvKernels.directConvolution, AVX512ConvKernels.channelBlock)
+        }
+    }
+}
+
 /// The shape of one kernel set's GEMM: register tile `mr × nr`, cache blocks `mc × kc` of A and
-/// `kc × nc` of B, the macro-kernel that multiplies packed blocks, and the row kernel that multiplies
+/// `kc × nc` of B, the macro-kernels that multiply packed blocks (or A in place), and the row kernel that multiplies
 /// up to `rowKernelRows` unpacked rows of A by a packed block of B (the same sums, in the same order).
 struct GEMMBlocking: Sendable {
     typealias MacroKernel = @Sendable (
         _ rows: Int, _ columns: Int, _ depth: Int, _ packedA: UnsafePointer<Float>, _ packedB: UnsafePointer<Float>,
+        _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool, _ relu: Bool, _ rowBias: UnsafePointer<Float>?
+    ) -> Void
+    typealias MacroKernelInPlace = @Sendable (
+        _ rows: Int, _ columns: Int, _ depth: Int, _ a: UnsafePointer<Float>, _ lda: Int, _ packedB: UnsafePointer<Float>,
         _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ accumulate: Bool, _ relu: Bool, _ rowBias: UnsafePointer<Float>?
     ) -> Void
     typealias RowKernel = @Sendable (
@@ -97,5 +122,15 @@ struct GEMMBlocking: Sendable {
     var nc: Int
     var rowKernelRows: Int
     var macroKernel: MacroKernel
+    /// The macro-kernel reading a row-major, unscaled A in place (no packing; the same sums).
+    var macroKernelInPlace: MacroKernelInPlace
     var rowKernel: RowKernel
+
+    /// The depth block for a product of depth `k`: at most `kc`, the blocks as even as possible (a last
+    /// block of a few rows would pay a whole round trip of C for little work: 784 = 4 × 196, not
+    /// 3 × 256 + 16).
+    func depthBlock(_ k: Int) -> Int {
+        let blocks = Swift.max(1, (k + kc - 1) / kc)
+        return (k + blocks - 1) / blocks
+    }
 }

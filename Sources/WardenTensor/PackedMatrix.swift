@@ -5,7 +5,7 @@ import WardenKernelsGeneric
 /// A `depth × columns` right-hand operand of GEMM packed once, in the layout one kernel set's
 /// micro-kernels stream (weights that multiply many batches): a product with it packs nothing.
 ///
-/// Depth block `pc` (of `kc` rows, the last possibly shorter) starts at `pc · paddedColumns`; in it,
+/// Depth block `pc` (of `blocking.depthBlock(depth)` rows, the last possibly shorter) starts at `pc · paddedColumns`; in it,
 /// sliver `s` of `nr` columns (zero-padded at the right edge) is `depth_block × nr` row-major at
 /// `s · depth_block · nr`, exactly what `GEMMPacking.packB` writes for that block.
 package final class PackedMatrix: @unchecked Sendable {
@@ -44,10 +44,11 @@ package final class PackedMatrix: @unchecked Sendable {
         let padded = (columns + nr - 1) / nr * nr
         let count = Swift.max(1, depth * padded)
         let base = UnsafeMutableRawPointer.allocate(byteCount: count * 4, alignment: 64).bindMemory(to: Float.self, capacity: count)
-        handle = Handle(base: base, depth: depth, kc: blocking.kc, paddedColumns: padded)
+        let depthBlock = blocking.depthBlock(depth)
+        handle = Handle(base: base, depth: depth, kc: depthBlock, paddedColumns: padded)
         var pc = 0
         while pc < depth {
-            let kc = Swift.min(blocking.kc, depth - pc)
+            let kc = Swift.min(depthBlock, depth - pc)
             GEMMPacking.packB(
                 depth: kc, columns: columns, b: b + pc * rowStride, rowStride: rowStride, columnStride: columnStride, nr: nr,
                 into: base + pc * padded)

@@ -85,6 +85,59 @@ import WardenTesting
         }
     }
 
+    static let directCases: [Case] = [
+        Case(name: "1 channel, 16 out (the bench CNN's first)", input: [3, 1, 28, 28], weight: [16, 1, 3, 3], options: Conv2DOptions(pads: [1, 1, 1, 1])),
+        Case(name: "odd channel counts, width 8", input: [2, 3, 10, 8], weight: [7, 3, 3, 3], options: Conv2DOptions(pads: [1, 1, 1, 1])),
+        Case(name: "stride 2 down, dilation, asymmetric pads", input: [2, 2, 13, 14], weight: [5, 2, 3, 2], options: Conv2DOptions(strides: [2, 1], pads: [2, 0, 1, 2], dilations: [2, 1]), bias: false),
+        Case(name: "groups 3", input: [2, 6, 9, 11], weight: [9, 2, 3, 3], options: Conv2DOptions(pads: [1, 1, 1, 1], groups: 3)),
+        Case(name: "no padding (reads the image itself)", input: [2, 4, 12, 12], weight: [6, 4, 3, 3]),
+        // One image, enough flops to split its channel blocks over threads.
+        Case(name: "batch 1 split by channel blocks", input: [1, 12, 16, 16], weight: [20, 12, 3, 3], options: Conv2DOptions(pads: [1, 1, 1, 1])),
+    ]
+
+    /// The direct kernel (small patches, unit column stride) gives exactly the bits of the packed GEMM it
+    /// replaces, for every kernel set this CPU runs, with and without ReLU and pooling, on one or two
+    /// threads.
+    @Test(arguments: directCases)
+    func directConvolutionMatchesTheGEMMPathBitForBit(_ test: Case) throws {
+        let x = TensorTestSupport.random(test.input, seed: 51).contiguous()
+        let w = TensorTestSupport.random(test.weight, seed: 52, low: -0.3, high: 0.3).contiguous()
+        let b = test.bias ? TensorTestSupport.random([test.weight[0]], seed: 53).contiguous() : nil
+        let plan = try Conv2DPlan(input: test.input, weight: test.weight, options: test.options)
+        let pool = Pool2DOptions(kernel: [2, 2], strides: [2, 2])
+        for kernels in KernelSet.supported {
+            for (relu, pooled) in [(false, false), (true, false), (true, true), (false, true)] {
+                var pooling: Conv2DForward.Pooling?
+                var count = plan.batch * plan.outputChannels * plan.spatial
+                if pooled {
+                    let geometry = try Tensor<Float>.poolGeometry(shape: plan.outputShape, pool)
+                    pooling = Conv2DForward.Pooling(geometry: geometry, kernels: kernels)
+                    count = plan.batch * plan.outputChannels * geometry.outputHeight * geometry.outputWidth
+                }
+                var results: [[Float]] = []
+                for allowDirect in [false, true] {
+                    let forward = Conv2DForward(plan: plan, kernels: kernels, weight: w.pointer, allowDirect: allowDirect)
+                    defer { forward.release() }
+                    #expect((forward.direct != nil) == allowDirect, "\(test.name): the direct kernel should apply")
+                    for threads in [1, 2] {
+                        var y = [Float](repeating: .nan, count: count)
+                        y.withUnsafeMutableBufferPointer { out in
+                            forward.run(
+                                x: x.pointer, bias: b.map { UnsafePointer($0.pointer) }, relu: relu, pooling: pooling, y: out.baseAddress!,
+                                threads: threads)
+                        }
+                        results.append(y)
+                    }
+                }
+                // Bit patterns, so NaN and signed zeros compare too.
+                let bits = results.map { $0.map(\.bitPattern) }
+                for other in bits.dropFirst() {
+                    #expect(other == bits[0], "\(test.name), \(kernels), relu \(relu), pooled \(pooled)")
+                }
+            }
+        }
+    }
+
     @Test func fusedReLUMatchesConvolutionThenReLU() throws {
         let x = TensorTestSupport.random([2, 3, 8, 8], seed: 41)
         let w = TensorTestSupport.random([4, 3, 3, 3], seed: 42)

@@ -113,6 +113,44 @@ struct GEMMTests {
         }
     }
 
+    /// A row-major A is read in place by the micro-kernel, a column-major one is packed first: the two
+    /// give the same bits (edge tiles, several depth blocks, packed weights, one and two threads).
+    @Test func aReadInPlaceGivesThePackedBits() throws {
+        let (m, n, k) = (47, 37, 610)
+        let a = TensorTestSupport.random([m, k], seed: 11).scalars
+        var aColumnMajor = [Float](repeating: 0, count: m * k)
+        for i in 0..<m {
+            for p in 0..<k { aColumnMajor[p * m + i] = a[i * k + p] }
+        }
+        let b = TensorTestSupport.random([k, n], seed: 12).scalars
+        for kernels in KernelSet.supported {
+            let packed = PackedMatrix(depth: k, columns: n, b: b, rowStride: n, columnStride: 1, kernels: kernels)
+            var results: [[UInt32]] = []
+            for threads in [1, 2] {
+                for (source, rowStride, columnStride) in [(a, k, 1), (aColumnMajor, 1, m)] {
+                    var c = [Float](repeating: .nan, count: m * n)
+                    var d = [Float](repeating: .nan, count: m * n)
+                    c.withUnsafeMutableBufferPointer { out in
+                        GEMM.multiply(
+                            m: m, n: n, k: k, a: source, aRowStride: rowStride, aColumnStride: columnStride, b: b, bRowStride: n,
+                            bColumnStride: 1, c: out.baseAddress!, ldc: n, kernels: kernels, threads: threads)
+                    }
+                    d.withUnsafeMutableBufferPointer { out in
+                        GEMM.multiply(
+                            m: m, a: source, aRowStride: rowStride, aColumnStride: columnStride, packed: packed, accumulate: false,
+                            relu: false, c: out.baseAddress!, ldc: n, threads: threads)
+                    }
+                    results.append(c.map(\.bitPattern))
+                    results.append(d.map(\.bitPattern))
+                }
+            }
+            for other in results.dropFirst() { #expect(other == results[0], "\(kernels)") }
+            let reference = TensorTestSupport.referenceMatmul(a, b, m: m, n: n, k: k)
+            let worst = zip(results[0], reference).reduce(Float(0)) { Swift.max($0, Swift.abs(Float(bitPattern: $1.0) - $1.1)) }
+            #expect(worst < 1e-3, "\(kernels): off by \(worst)")
+        }
+    }
+
     @Test func convolutionAndGradientsAgreeOnEveryKernelSet() throws {
         let x = TensorTestSupport.random([3, 4, 9, 9], seed: 21)
         let w = TensorTestSupport.random([8, 4, 3, 3], seed: 22)

@@ -73,6 +73,32 @@ def kernel(target, name, mr, nr, lanes, fma, doc):
     w("        }")
     w("    }")
     w("")
+    w("    /// ``macroKernel(rows:columns:depth:packedA:packedB:c:ldc:accumulate:relu:rowBias:)`` with A read in place")
+    w("    /// (row-major, rows `lda` apart, unscaled) instead of packed: the same sums in the same order, without")
+    w("    /// the copy.")
+    w("    package static func macroKernelInPlace(")
+    w("        rows: Int, columns: Int, depth: Int, a: UnsafePointer<Float>, lda: Int, packedB: UnsafePointer<Float>,")
+    w("        c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, relu: Bool, rowBias: UnsafePointer<Float>?")
+    w("    ) {")
+    w(f"        withUnsafeTemporaryAllocation(of: Float.self, capacity: {mr * nr}) {{ tile in")
+    w("            var j = 0")
+    w("            var b = packedB")
+    w("            while j < columns {")
+    w(f"                let width = min({nr}, columns - j)")
+    w("                var i = 0")
+    w("                while i < rows {")
+    w(f"                    let height = min({mr}, rows - i)")
+    w("                    tileKernelInPlace(")
+    w("                        depth: depth, a: a + i * lda, lda: lda, b: b, c: c + i * ldc + j, ldc: ldc, rows: height, columns: width,")
+    w("                        accumulate: accumulate, relu: relu, bias: rowBias.map { $0 + i }, tile: tile.baseAddress!)")
+    w(f"                    i += {mr}")
+    w("                }")
+    w(f"                j += {nr}")
+    w(f"                b += depth * {nr}")
+    w("            }")
+    w("        }")
+    w("    }")
+    w("")
     w("    /// `x ≤ 0 → 0` lane by lane (NaN kept), as the tensor `relu`.")
     w("    @inline(__always)")
     w(f"    static func relu(_ x: {simd}) -> {simd} {{ x.replacing(with: 0, where: x .<= 0) }}")
@@ -110,48 +136,60 @@ def kernel(target, name, mr, nr, lanes, fma, doc):
     w("        }")
     w("    }")
     w("")
-    w("    @inline(__always)")
-    w("    static func tileKernel(")
-    w("        depth: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int,")
-    w("        rows: Int, columns: Int, accumulate: Bool, relu: Bool, bias: UnsafePointer<Float>?, tile: UnsafeMutablePointer<Float>")
-    w("    ) {")
-    for r in range(mr):
-        w("        " + "; ".join(f"var c{r}_{k} = {simd}()" for k in range(v)))
-    w("        var pa = a")
-    w("        var pb = UnsafeRawPointer(b)")
-    w("        var p = 0")
-    w("        while p < depth {")
-    for k in range(v):
-        w(f"            let b{k} = pb.loadUnaligned(fromByteOffset: {k * lanes * 4}, as: {simd}.self)")
-    for r in range(mr):
-        w(f"            let a{r} = {simd}(repeating: pa[{r}])")
+    for in_place in (False, True):
+        w("")
+        if in_place:
+            w("    /// ``tileKernel(depth:a:b:c:ldc:rows:columns:accumulate:relu:bias:tile:)`` reading A in place: row `r`")
+            w("    /// of the tile at `a + r·lda` (rows past `rows` read the last row again, so nothing outside A is")
+            w("    /// touched), element `p` of a row at offset `p`. The same sums in the same order.")
+        w("    @inline(__always)")
+        w(f"    static func tileKernel{'InPlace' if in_place else ''}(")
+        w(f"        depth: Int, a: UnsafePointer<Float>,{' lda: Int,' if in_place else ''} b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int,")
+        w("        rows: Int, columns: Int, accumulate: Bool, relu: Bool, bias: UnsafePointer<Float>?, tile: UnsafeMutablePointer<Float>")
+        w("    ) {")
+        for r in range(mr):
+            w("        " + "; ".join(f"var c{r}_{k} = {simd}()" for k in range(v)))
+        if in_place:
+            w("        let last = rows - 1")
+            for r in range(mr):
+                w(f"        let a{r}Row = a + {'' if r == 0 else f'Swift.min({r}, last) * '}{'0' if r == 0 else 'lda'}" if r else "        let a0Row = a")
+        else:
+            w("        var pa = a")
+        w("        var pb = UnsafeRawPointer(b)")
+        w("        var p = 0")
+        w("        while p < depth {")
         for k in range(v):
-            w(f"            c{r}_{k} = {madd(f'c{r}_{k}', f'a{r}', f'b{k}')}")
-    w(f"            pa += {mr}")
-    w(f"            pb += {nr * 4}")
-    w("            p += 1")
-    w("        }")
-    w(f"        if rows == {mr} && columns == {nr} {{")
-    w("            if let bias {")
-    for r in range(mr):
-        w(f"                let r{r} = UnsafeMutableRawPointer(c + {r} * ldc)")
-        w(f"                let bias{r} = {simd}(repeating: bias[{r}])")
-        for k in range(v):
-            w(f"                store(c{r}_{k}, r{r}, {k * lanes * 4}, bias: bias{r}, relu)")
-    w("                return")
-    w("            }")
-    for r in range(mr):
-        w(f"            let r{r} = UnsafeMutableRawPointer(c + {r} * ldc)")
-        for k in range(v):
-            w(f"            store(c{r}_{k}, r{r}, {k * lanes * 4}, accumulate, relu)")
-    w("            return")
-    w("        }")
-    w("        let t = UnsafeMutableRawPointer(tile)")
-    for r in range(mr):
-        for k in range(v):
-            w(f"        t.storeBytes(of: c{r}_{k}, toByteOffset: {(r * nr + k * lanes) * 4}, as: {simd}.self)")
-    w("        storeEdge(tile, rows: rows, columns: columns, c: c, ldc: ldc, accumulate: accumulate, relu: relu, bias: bias)")
-    w("    }")
+            w(f"            let b{k} = pb.loadUnaligned(fromByteOffset: {k * lanes * 4}, as: {simd}.self)")
+        for r in range(mr):
+            w(f"            let a{r} = {simd}(repeating: {f'a{r}Row[p]' if in_place else f'pa[{r}]'})")
+            for k in range(v):
+                w(f"            c{r}_{k} = {madd(f'c{r}_{k}', f'a{r}', f'b{k}')}")
+        if not in_place:
+            w(f"            pa += {mr}")
+        w(f"            pb += {nr * 4}")
+        w("            p += 1")
+        w("        }")
+        w(f"        if rows == {mr} && columns == {nr} {{")
+        w("            if let bias {")
+        for r in range(mr):
+            w(f"                let r{r} = UnsafeMutableRawPointer(c + {r} * ldc)")
+            w(f"                let bias{r} = {simd}(repeating: bias[{r}])")
+            for k in range(v):
+                w(f"                store(c{r}_{k}, r{r}, {k * lanes * 4}, bias: bias{r}, relu)")
+        w("                return")
+        w("            }")
+        for r in range(mr):
+            w(f"            let r{r} = UnsafeMutableRawPointer(c + {r} * ldc)")
+            for k in range(v):
+                w(f"            store(c{r}_{k}, r{r}, {k * lanes * 4}, accumulate, relu)")
+        w("            return")
+        w("        }")
+        w("        let t = UnsafeMutableRawPointer(tile)")
+        for r in range(mr):
+            for k in range(v):
+                w(f"        t.storeBytes(of: c{r}_{k}, toByteOffset: {(r * nr + k * lanes) * 4}, as: {simd}.self)")
+        w("        storeEdge(tile, rows: rows, columns: columns, c: c, ldc: ldc, accumulate: accumulate, relu: relu, bias: bias)")
+        w("    }")
     # Row kernel: a few rows of unpacked A times packed B, GROUP slivers at a time.
     group = 4
     w("")
