@@ -8,9 +8,11 @@ final class TensorStorage<Element: TensorElement>: @unchecked Sendable {
 
     init(count: Int) {
         self.count = count
-        let bytes = Swift.max(1, count) * MemoryLayout<Element>.stride
-        base = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64).bindMemory(to: Element.self, capacity: Swift.max(1, count))
+        base = StorageCache.allocate(bytes: Self.bytes(count)).bindMemory(to: Element.self, capacity: Swift.max(1, count))
     }
 
-    deinit { UnsafeMutableRawPointer(base).deallocate() }
+    static func bytes(_ count: Int) -> Int { Swift.max(1, count) * MemoryLayout<Element>.stride }
+
+    // Large buffers go back to a bounded cache for the next tensor of their size (see ``StorageCache``).
+    deinit { StorageCache.release(UnsafeMutableRawPointer(base), bytes: Self.bytes(count)) }
 }

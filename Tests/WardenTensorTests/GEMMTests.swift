@@ -181,3 +181,25 @@ struct GEMMTests {
         PackingBufferPool.give(large)
     }
 }
+
+struct StorageCacheTests {
+    /// A large tensor's buffer goes to the next tensor of its size instead of back to the OS, and the
+    /// cache stays within its bounds however many sizes pass through it; small buffers are not kept.
+    @Test func largeBuffersAreReusedWithinBounds() throws {
+        // An odd size no other test allocates, so a parallel test cannot take the buffer in between.
+        let count = 300_017
+        var first: UnsafeMutablePointer<Float>?
+        do {
+            let t = try Tensor<Float>(zeros: [count])
+            first = t.pointer
+        }
+        let again = try Tensor<Float>(zeros: [count])
+        #expect(again.pointer == first)
+        #expect(again.scalars.allSatisfy { $0 == 0 })
+        for i in 0..<80 { _ = try Tensor<Float>(zeros: [70_000 + 20_000 * i]) }
+        let retained = StorageCache.retained
+        #expect(retained.buffers <= StorageCache.maximumRetained && retained.bytes <= StorageCache.maximumRetainedBytes)
+        #expect(StorageCache.roundedSize(1000) == 1000)
+        #expect(StorageCache.roundedSize(StorageCache.minimumBytes + 1) == StorageCache.minimumBytes + StorageCache.granule)
+    }
+}

@@ -88,7 +88,30 @@ func benchConvolution() throws {
     }
 }
 
+/// Runs `body` on a new thread and waits for it: `warden train` runs in the CLI's async main on a
+/// worker thread, whose malloc arena returns freed memory to the OS unlike the main thread's, so a
+/// benchmark on the main thread would hide what that costs.
+func onWorkerThread(_ body: () throws -> Void) throws {
+    try withoutActuallyEscaping(body) { escapable in
+        nonisolated(unsafe) let work = escapable
+        nonisolated(unsafe) var failure: (any Error)?
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            do { try work() } catch { failure = error }
+            done.signal()
+        }
+        thread.stackSize = 8 << 20
+        thread.start()
+        done.wait()
+        if let failure { throw failure }
+    }
+}
+
 func benchTraining() throws {
+    try onWorkerThread(benchTrainingSteps)
+}
+
+func benchTrainingSteps() throws {
     let n = list(1, default: [64])[0], steps = list(2, default: [20])[0]
     var generator = SeededRandomGenerator(seed: 3)
     let spec = try ModelSpec(parsing: "cnn:1x28x28:conv16k3,pool2,conv32k3,pool2,dense128")
