@@ -9,10 +9,11 @@ Kinds (and the status each must get):
   wrong_dtype  datatype INT64 or BYTES, or strings as FP32 data  → 400
   huge_shape   shape [100000000, 64] (and [2^40]) with one row   → 400 or 413
   slow         headers, then the body one byte per second        → 408 at the server's body timeout (30 s); never a hang
-Prints the status counts per kind, the wrong answers, and RSS (KiB) per sample as JSON.
+Prints the status counts per kind, the wrong answers, and RSS (KiB) and open descriptors per sample as JSON.
 """
 import asyncio
 import json
+import os
 import random
 import sys
 import time
@@ -27,6 +28,7 @@ expected = {"valid": {200}, "oversized": {413}, "malformed": {400}, "wrong_dtype
 counts = {kind: {} for kind in list(expected) + ["slow"]}
 wrong = []
 rss = []
+fds = []
 
 
 def body(kind):
@@ -113,6 +115,7 @@ async def sampler(deadline):
     while time.monotonic() < deadline:
         with open(f"/proc/{pid}/status") as f:
             rss.append(int(next(line for line in f if line.startswith("VmRSS")).split()[1]))
+        fds.append(len(os.listdir(f"/proc/{pid}/fd")))
         await asyncio.sleep(5)
 
 
@@ -127,7 +130,7 @@ async def main():
     await asyncio.gather(sampler(deadline), slow(deadline), slow(deadline), *(worker(deadline, mix) for _ in range(4)))
     sent = sum(sum(c.values()) for c in counts.values())
     print(json.dumps({"seconds": seconds, "requests": sent, "counts": {k: {str(s): n for s, n in v.items()} for k, v in counts.items()},
-                      "wrong": wrong, "rss_kib": rss}))
+                      "wrong": wrong, "rss_kib": rss, "fds": fds}))
 
 
 asyncio.run(main())
