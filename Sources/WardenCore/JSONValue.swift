@@ -159,7 +159,7 @@ public enum JSONValue: Sendable, Hashable {
                 out += "{}"
                 return
             }
-            let ordered = canonical ? members.sorted { Array($0.0.utf16).lexicographicallyPrecedes($1.0.utf16) } : members
+            let ordered = canonical ? members.sorted { $0.0.utf16.lexicographicallyPrecedes($1.0.utf16) } : members
             out += "{"
             for (n, (key, value)) in ordered.enumerated() {
                 if n > 0 { out += "," }
@@ -188,6 +188,14 @@ public enum JSONValue: Sendable, Hashable {
     }
 
     static func writeString(_ s: String, to out: inout String, asciiOnly: Bool = false) {
+        // Most strings (names, digests, times) need no escape: appended whole, not scalar by scalar
+        // (the scalar loop was the largest JSON cost of the registry's audit hashes and responses).
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || (asciiOnly && $0 >= 0x7F) }) {
+            out += "\""
+            out += s
+            out += "\""
+            return
+        }
         out += "\""
         for scalar in s.unicodeScalars {
             switch scalar {

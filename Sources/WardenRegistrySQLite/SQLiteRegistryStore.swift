@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 import WardenCore
 import WardenRegistry
 
@@ -8,6 +9,12 @@ import WardenRegistry
 /// together and a crash leaves neither half-applied.
 public final class SQLiteRegistryStore: RegistryStore {
     let database: DatabasePool
+    /// Writes started and not finished (``write(_:)`` runs one in place when it is alone).
+    private let writesInFlight = Atomic<Int>(0)
+    /// Decoded models and versions by their stored JSON text (decoding is a pure function of the
+    /// text; Foundation's JSONDecoder was the costliest step of a read).
+    private let decodedModels = DecodeMemo<RegisteredModel>(capacity: 256)
+    private let decodedVersions = DecodeMemo<ModelVersion>(capacity: 1024)
 
     /// Opens (creating and migrating when needed) the database at `path`.
     public init(path: String) throws {
@@ -121,25 +128,50 @@ public final class SQLiteRegistryStore: RegistryStore {
         try appendAudit(audit, db)
     }
 
+    /// Runs one read statement on the calling thread.
+    ///
+    /// GRDB's async `read` hops three times per call (its reader pool's actor, the reader's queue,
+    /// back to the caller's executor) and wraps the statement in `BEGIN`/`COMMIT`; a registry
+    /// request made four or five reads, so the hops (thread wake-ups) cost more than the reads.
+    /// Here the reader is taken and used in place (a pooled reader connection, never the writer,
+    /// so a commit in progress does not block it), without a transaction: every caller runs a
+    /// single statement, which SQLite already reads from one consistent snapshot.
     func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await database.read(body)
+        try readInPlace(body)
     }
 
+    private func readInPlace<T>(_ body: (Database) throws -> T) throws -> T {
+        try database.unsafeRead(body)
+    }
+
+    /// Writes in one transaction, committed and synced before this returns (as before).
+    ///
+    /// When no other write is in flight the transaction runs on the calling thread (GRDB's
+    /// writer queue is free, so its `sync` runs in place): no hop to the writer's thread and back.
+    /// Otherwise it waits for the writer queue asynchronously, so concurrent writers never block
+    /// the caller's threads while they queue.
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await database.write(body)
+        let before = writesInFlight.add(1, ordering: .acquiringAndReleasing).oldValue
+        defer { writesInFlight.subtract(1, ordering: .acquiringAndReleasing) }
+        if before == 0 { return try writeInPlace(body) }
+        return try await database.write(body)
+    }
+
+    private func writeInPlace<T>(_ body: (Database) throws -> T) throws -> T {
+        try database.write(body)
     }
 
     // MARK: models
 
     public func model(named name: String) async throws -> RegisteredModel? {
         try await read { db in
-            try String.fetchOne(try db.cachedStatement(sql: "SELECT json FROM models WHERE name = ?"), arguments: [name]).map { try Self.decode(RegisteredModel.self, $0) }
+            try String.fetchOne(try db.cachedStatement(sql: "SELECT json FROM models WHERE name = ?"), arguments: [name]).map { try self.decodedModels.value(for: $0) }
         }
     }
 
     public func models() async throws -> [RegisteredModel] {
         try await read { db in
-            try String.fetchAll(db, sql: "SELECT json FROM models ORDER BY name").map { try Self.decode(RegisteredModel.self, $0) }
+            try String.fetchAll(try db.cachedStatement(sql: "SELECT json FROM models ORDER BY name")).map { try self.decodedModels.value(for: $0) }
         }
     }
 
@@ -168,14 +200,14 @@ public final class SQLiteRegistryStore: RegistryStore {
     public func versions(of model: String) async throws -> [ModelVersion] {
         try await read { db in
             try String.fetchAll(db, sql: "SELECT json FROM versions WHERE model = ? ORDER BY version", arguments: [model])
-                .map { try Self.decode(ModelVersion.self, $0) }
+                .map { try self.decodedVersions.value(for: $0) }
         }
     }
 
     public func version(_ model: String, _ version: Int) async throws -> ModelVersion? {
         try await read { db in
             try String.fetchOne(try db.cachedStatement(sql: "SELECT json FROM versions WHERE model = ? AND version = ?"), arguments: [model, version])
-                .map { try Self.decode(ModelVersion.self, $0) }
+                .map { try self.decodedVersions.value(for: $0) }
         }
     }
 
@@ -194,7 +226,7 @@ public final class SQLiteRegistryStore: RegistryStore {
             stored.version =
                 (try Int.fetchOne(try db.cachedStatement(sql: "SELECT MAX(version) FROM versions WHERE model = ?"), arguments: [draft.model]) ?? 0) + 1
             try db.cachedStatement(sql: "INSERT INTO versions (model, version, json) VALUES (?, ?, ?)")
-                .execute(arguments: [stored.model, stored.version, try Self.encode(stored)])
+                .execute(arguments: [stored.model, stored.version, stored.storedJSON])
             var audit = audit
             audit.subject = "\(stored.model)/\(stored.version)"
             try Self.appendAudit(audit, db)
@@ -209,12 +241,12 @@ public final class SQLiteRegistryStore: RegistryStore {
         try await read { db in
             try String.fetchAll(
                 try db.cachedStatement(sql: "SELECT json FROM versions WHERE model = ? ORDER BY version DESC LIMIT ?"), arguments: [model, max(0, limit)]
-            ).map { try Self.decode(ModelVersion.self, $0) }
+            ).map { try self.decodedVersions.value(for: $0) }
         }
     }
 
     public func updateVersion(_ version: ModelVersion, audit: AuditDraft) async throws {
-        let json = try Self.encode(version)
+        let json = version.storedJSON
         try await write { db in
             try db.execute(sql: "UPDATE versions SET json = ? WHERE model = ? AND version = ?", arguments: [json, version.model, version.version])
             guard db.changesCount == 1 else { throw WardenError.notFound("No version \(version.version) of '\(version.model)'") }
@@ -340,7 +372,7 @@ public final class SQLiteRegistryStore: RegistryStore {
         let rows = try await read { db in
             // `id >= prefix AND id < prefix + U+10FFFF` is a prefix range the primary key serves.
             try Row.fetchAll(
-                db, sql: "SELECT id, json FROM documents WHERE kind = ? AND id >= ? AND id < ? ORDER BY id LIMIT ?",
+                try db.cachedStatement(sql: "SELECT id, json FROM documents WHERE kind = ? AND id >= ? AND id < ? ORDER BY id LIMIT ?"),
                 arguments: [kind, prefix, prefix + "\u{10FFFF}", limit]
             ).map { (id: $0["id"] as String, json: $0["json"] as String) }
         }

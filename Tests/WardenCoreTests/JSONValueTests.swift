@@ -1,5 +1,6 @@
 import Testing
 import WardenCore
+import WardenTesting
 
 /// The writers: canonical (sorted keys, no white space), compact (document order) and pretty, which
 /// must produce what Python's `json.dumps(indent=2, ensure_ascii=…)` does, because the OMS payload
@@ -43,6 +44,9 @@ struct JSONValueTests {
         Escape(id: "short escapes", input: "\n\r\t\u{8}\u{C}", expected: #""\n\r\t\b\f""#),
         Escape(id: "other controls as lowercase \\u", input: "\u{0}\u{1}\u{1F}\u{1B}", expected: #""\u0000\u0001\u001f\u001b""#),
         Escape(id: "DEL and non-ASCII stay raw", input: "\u{7F}é日😀", expected: "\"\u{7F}é日😀\""),
+        Escape(id: "plain text is written whole", input: "sha256:2d71/model.onnx@v1", expected: #""sha256:2d71/model.onnx@v1""#),
+        Escape(id: "an escape after a long plain run", input: "runs:/0123456789abcdef/model\u{1}", expected: #""runs:/0123456789abcdef/model\u0001""#),
+        Escape(id: "empty", input: "", expected: #""""#),
     ]
 
     @Test(arguments: escapes)
@@ -152,6 +156,25 @@ struct JSONValueTests {
         #expect(try JSONParser().parse(written) == value)
         // Without the option non-ASCII stays raw.
         #expect(value.prettyString(indent: 2).contains("café/😀.bin"))
+    }
+
+    /// Strings that need no escape take a shortcut (appended whole); every string, with or without
+    /// escapes and with `asciiOnly` or not, still reads back as itself (seeded random strings mixing
+    /// plain ASCII, the escaped characters, DEL and non-ASCII at any position).
+    @Test func everyStringReadsBackAsItselfThroughBothWritePaths() throws {
+        var random = SeededGenerator(seed: 6)
+        let alphabet: [Character] = ["a", "Z", "0", "/", ":", " ", "\"", "\\", "\n", "\u{1}", "\u{1F}", "\u{7F}", "é", "日", "😀"]
+        for _ in 0..<500 {
+            let text = String((0..<Int.random(in: 0...24, using: &random)).map { _ in alphabet.randomElement(using: &random)! })
+            let value: JSONValue = .object([(text, .string(text))])
+            for written in [value.compactString, value.canonicalString, value.prettyString(asciiOnly: true)] {
+                #expect(try JSONParser().parse(written) == value, "\(text.debugDescription)")
+            }
+            #expect(value.prettyString(asciiOnly: true).utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F || $0 == 0x0A })
+            if !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0 == "\"" || $0 == "\\" }) {
+                #expect(JSONValue.string(text).compactString == "\"" + text + "\"")
+            }
+        }
     }
 
     @Test func prettyIndentWidthIsConfigurable() {

@@ -95,6 +95,78 @@ struct SQLiteRegistryStoreTests {
         #expect(AuditChain().verify(try await registry.store.auditEvents(from: 1, limit: 100)) == nil)
     }
 
+    /// Reads run in place on a pooled reader and writes in place when alone (else queued): each
+    /// acknowledged write is visible to the very next read, and writes racing reads and each other
+    /// keep distinct numbers and an intact chain.
+    @Test func writesInPlaceOrQueuedAreVisibleToTheNextReadAndKeepTheChain() async throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let store = try SQLiteRegistryStore(path: folder.url("r.sqlite"))
+        let registry = Registry(store: store)
+        _ = try await registry.createModel("fraud", by: Self.alice)
+        for n in 1...10 {
+            let added = try await registry.addVersion(version(), by: Self.alice)
+            #expect(added.version == n)
+            #expect(try await store.version("fraud", n) == added)
+            #expect(try await store.latestVersions(of: "fraud", limit: 1).map(\.version) == [n])
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<16 { group.addTask { _ = try await registry.addVersion(self.version(), by: Self.alice) } }
+            for _ in 0..<16 {
+                group.addTask {
+                    let seen = try await store.versions(of: "fraud").map(\.version)
+                    #expect(seen == Array(1...seen.count), "a read sees a committed prefix, never a gap")
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try await store.versions(of: "fraud").map(\.version) == Array(1...26))
+        let events = try await store.auditEvents(from: 1, limit: 100)
+        #expect(events.count == 27 && AuditChain().verify(events) == nil)
+    }
+
+    /// Decoded rows are kept by their exact text: a hit is what decoding gives, a changed row (new
+    /// text) decodes afresh, bad JSON still throws, and the memo stays within its capacity.
+    @Test func theDecodeMemoReturnsWhatDecodingGivesAndStaysBounded() throws {
+        let memo = DecodeMemo<RegisteredModel>(capacity: 3)
+        let a = #"{"attributes":{},"createdAt":1,"description":"","name":"a","tags":{},"updatedAt":1}"#
+        let b = #"{"attributes":{"team":"risk"},"createdAt":1,"description":"new","name":"a","tags":{},"updatedAt":2}"#
+        #expect(try memo.value(for: a) == RegisteredModel(name: "a", createdAt: 1))
+        #expect(try memo.value(for: a) == RegisteredModel(name: "a", createdAt: 1))
+        #expect(try memo.value(for: b) == RegisteredModel(name: "a", description: "new", attributes: ["team": "risk"], createdAt: 1, updatedAt: 2))
+        #expect(throws: (any Error).self) { try memo.value(for: #"{"name":"#) }
+        #expect(memo.count == 2)
+        for n in 0..<10 { _ = try memo.value(for: a.replacingOccurrences(of: "\"createdAt\":1", with: "\"createdAt\":\(n + 10)")) }
+        #expect(memo.count <= 3)
+    }
+
+    /// A version's stored text (written through JSONValue) holds what Foundation's encoder wrote
+    /// (same keys and values, absent optionals left out) and decodes back to the same version;
+    /// quotes, slashes, control characters and non-ASCII in free text survive.
+    @Test(arguments: [false, true])
+    func storedVersionJSONMatchesTheCodableForm(_ full: Bool) throws {
+        var version = version()
+        version.version = 7
+        version.uploader = "mia"
+        version.createdAt = 1_796_580_887_852
+        if full {
+            version.description = "line\n\"quoted\" a/b \\ é 😀 \u{1}"
+            version.tags = ["mlflow.stage": "Archived", "k/é": "v\""]
+            version.lineage = .init(datasetDigest: Digest.sha256("d"), provenanceDigest: Digest.sha256("p"), parentVersion: 3)
+            version.scan = .init(highestSeverity: "high", findings: 2, reportDigest: Digest.sha256("r"))
+            version.artefacts.append(.init(path: "dir/weights.bin", digest: Digest.sha256("x"), size: 1 << 40))
+        } else {
+            version.signature = nil
+            version.provenance = nil
+            version.scan = nil
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let foundation = String(decoding: try encoder.encode(version), as: UTF8.self)
+        #expect(try JSONParser().parse(version.storedJSON) == JSONParser().parse(foundation))
+        #expect(try JSONDecoder().decode(ModelVersion.self, from: Data(version.storedJSON.utf8)) == version)
+    }
+
     @Test func aDirectoryInsteadOfADatabaseIsAClearError() throws {
         let folder = try TemporaryDirectory()
         defer { folder.remove() }

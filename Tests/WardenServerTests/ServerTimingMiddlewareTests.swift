@@ -29,4 +29,12 @@ struct ServerTimingMiddlewareTests {
             }
         }
     }
+
+    @Test func theDurationIsMillisecondsWithThreeDecimals() {
+        #expect(ServerTimingMiddleware.value(micros: 0) == "app;dur=0.000")
+        #expect(ServerTimingMiddleware.value(micros: 7) == "app;dur=0.007")
+        #expect(ServerTimingMiddleware.value(micros: 1_534) == "app;dur=1.534")
+        #expect(ServerTimingMiddleware.value(micros: 120_050) == "app;dur=120.050")
+        #expect(ServerTimingMiddleware.value(micros: -3) == "app;dur=0.000")
+    }
 }

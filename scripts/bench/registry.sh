@@ -6,7 +6,7 @@
 # rate of `warden serve` against `mlflow server --app-name basic-auth` (registry_auth_rate.py).
 # Usage: scripts/bench/registry.sh [VERSIONS] [READS] [ARTIFACT_MB]   (defaults 200 500 100)
 # Also runs the mlflow client against an instant server (registry_client_floor.py): the client's own
-# floor per create, which bounds the create ratio any server can reach through it.
+# floor per create and per read, which bounds the ratios any server can reach through it.
 # Prints JSON lines per server, then the ratios against the goals of issue 6
 # (scripts/bench/registry_ratios.py); the numbers go to docs/BENCHMARKS.md.
 # WARDEN_BIN=path skips the release build (a smoke run with a debug binary: its numbers mean nothing).
@@ -92,7 +92,7 @@ wait_quiet "${PIDS[-1]}" "mlflow server --app-name basic-auth"
 printf '{"server": "mlflow server --app-name basic-auth", "basic_auth": %s}\n' \
     "$("$PY" scripts/bench/registry_auth_rate.py "http://127.0.0.1:$APORT" admin bench-Admin-password-1 50)" | tee "$T/mlflow-auth.json"
 echo "== the mlflow client against a server that answers at once (the client's own floor)" >&2
-"$PY" scripts/bench/registry_client_floor.py --creates "$VERSIONS" 2>/dev/null | tee "$T/floor.json"
+"$PY" scripts/bench/registry_client_floor.py --creates "$VERSIONS" --reads "$READS" 2>/dev/null | tee "$T/floor.json"
 echo "== ratios (warden serve / mlflow server)" >&2
 "$PY" scripts/bench/registry_ratios.py "$T/warden.json" "$T/mlflow.json" "$T/warden-auth.json" "$T/mlflow-auth.json" "$T/floor.json"
 echo "machine after: load $(cut -d' ' -f1-3 /proc/loadavg)" >&2

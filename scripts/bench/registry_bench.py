@@ -89,10 +89,12 @@ for _ in range(args.versions):
 create_server = list(server_times)
 client.set_registered_model_alias(name, "champion", "1")
 reads, alias_reads, fresh = [], [], []
+server_times.clear()
 for i in range(args.reads):
     start = time.perf_counter()
     client.get_model_version(name, str(1 + i % args.versions))
     reads.append(time.perf_counter() - start)
+read_server = list(server_times)
 for _ in range(args.reads):
     start = time.perf_counter()
     client.get_model_version_by_alias(name, "champion")
@@ -113,6 +115,7 @@ result = {"server": args.label, "create_model_version": summary(creates),
           "create_client_cpu_ms": round(1000 * sum(create_cpu) / len(create_cpu), 3),
           "create_server_time": summary(create_server) if len(create_server) == len(creates) else None,
           "get_model_version": summary(reads),
+          "get_server_time": summary(read_server) if len(read_server) == len(reads) else None,
           "get_model_version_by_alias": summary(alias_reads), "get_model_version_fresh_connection": summary(fresh)}
 
 if args.artifact_mb:

@@ -32,14 +32,20 @@ for label, result in (("warden", warden), ("mlflow", mlflow)):
     server = result.get("create_server_time")
     print(f"{label} create: client CPU {result.get('create_client_cpu_ms')} ms/create"
           + (f", server time p50 {server['p50_ms']} ms, p99 {server['p99_ms']} ms" if server else ", server time not reported"))
+    if result.get("get_server_time"):
+        print(f"{label} get: server time p50 {result['get_server_time']['p50_ms']} ms, p99 {result['get_server_time']['p99_ms']} ms")
 out = {"ratios": {name: round(ratio, 3) for name, _, _, ratio, _ in rows}}
 if len(sys.argv) > 5:
     floor = last_json(sys.argv[5])
-    best = floor["create_model_version"]["ops_per_s"]
-    m = mlflow["create_model_version"]
-    print(f"client floor (instant server): {best} creates/s, p50 {floor['create_model_version']['p50_ms']} ms, "
-          f"client CPU {floor['client_cpu_ms_per_create']} ms/create -> at most {best / m['ops_per_s']:.2f}x mlflow's create ops/s "
-          f"and at best {floor['create_model_version']['p99_ms'] / m['p99_ms']:.2f}x its p99 through this client")
-    out["client_floor"] = {"ops_per_s": best, "max_ratio": round(best / m["ops_per_s"], 3),
-                           "best_p99_ratio": round(floor["create_model_version"]["p99_ms"] / m["p99_ms"], 3)}
+    out["client_floor"] = {}
+    for key in ("create_model_version", "get_model_version", "get_model_version_by_alias"):
+        if key not in floor:
+            continue
+        best, m = floor[key], mlflow[key]
+        cpu = floor.get("client_cpu_ms_per_create") if key == "create_model_version" else best.get("client_cpu_ms")
+        print(f"client floor (instant server) {key}: {best['ops_per_s']}/s, p50 {best['p50_ms']} ms, p99 {best['p99_ms']} ms, "
+              f"client CPU {cpu} ms/call -> at most {best['ops_per_s'] / m['ops_per_s']:.2f}x mlflow's ops/s "
+              f"and at best {best['p99_ms'] / m['p99_ms']:.2f}x its p99 through this client")
+        out["client_floor"][key] = {"ops_per_s": best["ops_per_s"], "max_ratio": round(best["ops_per_s"] / m["ops_per_s"], 3),
+                                    "best_p99_ratio": round(best["p99_ms"] / m["p99_ms"], 3)}
 print(json.dumps(out))
