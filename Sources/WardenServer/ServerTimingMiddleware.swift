@@ -17,11 +17,9 @@ struct ServerTimingMiddleware: RouterMiddleware {
         var response = try await next(request, context)
         let elapsed = ContinuousClock.now - start
         let micros = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
-        response.headers[Self.name] = Self.value(micros: micros)
+        response.headers[.init("Server-Timing")!] = Self.value(micros: micros)
         return response
     }
-
-    static let name = HTTPField.Name("Server-Timing")!
 
     /// `app;dur=MS` with three decimals, written without Foundation's `String(format:)` (a few
     /// microseconds a request that the header would otherwise add to what it measures).
