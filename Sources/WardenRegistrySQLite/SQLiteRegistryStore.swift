@@ -110,22 +110,34 @@ public final class SQLiteRegistryStore: RegistryStore {
         try JSONDecoder().decode(type, from: Data(text.utf8))
     }
 
-    /// Appends the audit event in the caller's transaction.
-    static func appendAudit(_ draft: AuditDraft, _ db: Database) throws {
-        let head = try Row.fetchOne(try db.cachedStatement(sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"))
+    /// Appends the audit event in the caller's transaction and returns the chain's new head.
+    /// `head` is the head this transaction itself just wrote (so a transaction appending several
+    /// events reads the head once); nil reads it from the table.
+    @discardableResult
+    static func appendAudit(_ draft: AuditDraft, _ db: Database, after head: (seq: Int64, hash: String)? = nil) throws -> (seq: Int64, hash: String) {
+        let last: (seq: Int64, hash: String)?
+        if let head {
+            last = head
+        } else {
+            last = try Row.fetchOne(try db.cachedStatement(sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")).map { ($0["seq"], $0["hash"]) }
+        }
         let event = AuditEvent(
-            seq: (head?["seq"] as Int64? ?? 0) + 1, prev: head?["hash"] ?? AuditEvent.genesis, time: draft.time, actor: draft.actor,
+            seq: (last?.seq ?? 0) + 1, prev: last?.hash ?? AuditEvent.genesis, time: draft.time, actor: draft.actor,
             action: draft.action, subject: draft.subject, details: draft.details)
         try db.cachedStatement(sql: "INSERT INTO audit (seq, time, actor, action, subject, details, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
             .execute(arguments: [event.seq, event.time, event.actor, event.action, event.subject, event.details.canonicalString, event.prev, event.hash])
+        return (event.seq, event.hash)
     }
 
     /// Writes a document (replacing one with its id) and its audit event in the caller's transaction.
-    static func saveDocument(_ kind: String, _ id: String, json: String, audit: AuditDraft, _ db: Database) throws {
+    @discardableResult
+    static func saveDocument(
+        _ kind: String, _ id: String, json: String, audit: AuditDraft, _ db: Database, after head: (seq: Int64, hash: String)? = nil
+    ) throws -> (seq: Int64, hash: String) {
         try db.cachedStatement(
             sql: "INSERT INTO documents (kind, id, json) VALUES (?, ?, ?) ON CONFLICT (kind, id) DO UPDATE SET json = excluded.json"
         ).execute(arguments: [kind, id, json])
-        try appendAudit(audit, db)
+        return try appendAudit(audit, db, after: head)
     }
 
     /// Runs one read statement on the calling thread.
@@ -229,9 +241,9 @@ public final class SQLiteRegistryStore: RegistryStore {
                 .execute(arguments: [stored.model, stored.version, stored.storedJSON])
             var audit = audit
             audit.subject = "\(stored.model)/\(stored.version)"
-            try Self.appendAudit(audit, db)
+            var head = try Self.appendAudit(audit, db)
             for document in documents(stored) {
-                try Self.saveDocument(document.kind, document.id, json: document.value.compactString, audit: document.audit, db)
+                head = try Self.saveDocument(document.kind, document.id, json: document.value.compactString, audit: document.audit, db, after: head)
             }
             return stored
         }
@@ -349,7 +361,8 @@ public final class SQLiteRegistryStore: RegistryStore {
     public func appendAudits(_ drafts: [AuditDraft]) async throws {
         guard !drafts.isEmpty else { return }
         try await write { db in
-            for draft in drafts { try Self.appendAudit(draft, db) }
+            var head: (seq: Int64, hash: String)?
+            for draft in drafts { head = try Self.appendAudit(draft, db, after: head) }
         }
     }
 

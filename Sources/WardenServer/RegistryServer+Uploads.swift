@@ -67,7 +67,7 @@ extension RegistryServer {
     ) throws -> ModelVersion {
         guard !artefacts.isEmpty else { throw APIError(.badRequest, "INVALID_PARAMETER_VALUE", "a version needs at least one artefact") }
         guard Set(artefacts.map(\.path)).count == artefacts.count else { throw APIError(.badRequest, "INVALID_PARAMETER_VALUE", "artefact paths repeat") }
-        let checks = UploadChecks(store: self.artefacts, trustedKeys: trustedKeys, scratch: dataDirectory + "/tmp")
+        let checks = UploadChecks(store: self.artefacts, trustedKeys: trustedKeys, scratch: dataDirectory + "/tmp", storedReports: storedScanReports)
         var lineage = lineage
         let signed = try signature.map { try checks.signature($0, artefacts: artefacts) }
         var attested: ModelVersion.Check?

@@ -26,6 +26,8 @@ public struct RegistryServer: Sendable {
     let jwt: JWTAuthenticator?
     /// The gateway's per-request audit events on their way to the chain, committed in batches.
     let auditQueue: AuditQueue
+    /// Scan reports already stored (an equal report is not encoded and hashed again).
+    let storedScanReports = StoredScanReports()
     /// Largest artefact accepted in one upload.
     public var maxArtefactBytes: Int { configuration.limits.maxArtefactBytes }
     /// The server's folders as they may appear in library errors (as configured and absolute):

@@ -11,6 +11,8 @@ struct UploadChecks {
     let store: ArtefactStore
     let trustedKeys: [PublicKey]
     let scratch: String
+    /// Reports already stored, to skip re-encoding an equal one (nil: always encode and store).
+    var storedReports: StoredScanReports? = nil
 
     /// Lays the artefacts out as a model folder (``layOut(_:)``) and verifies the
     /// signature with each trusted key until one verifies.
@@ -56,9 +58,15 @@ struct UploadChecks {
             files.append(try scanner.scanFile(at: file, displayPath: artefact.path))
         }
         let report = ScanReport(threshold: scanner.options.threshold, files: files)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let stored = try store.put(bytes: Array(try encoder.encode(report)))
+        let stored: WardenCore.Digest
+        if let known = storedReports?.digest(of: report), store.contains(known) {
+            stored = known
+        } else {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            stored = try store.put(bytes: Array(try encoder.encode(report)))
+            storedReports?.remember(report, as: stored)
+        }
         return .init(highestSeverity: report.highestSeverity?.rawValue, findings: report.findings.count, reportDigest: stored)
     }
 
