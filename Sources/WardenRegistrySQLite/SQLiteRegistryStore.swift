@@ -354,7 +354,7 @@ public final class SQLiteRegistryStore: RegistryStore {
     // MARK: audit
 
     public func appendAudit(_ draft: AuditDraft) async throws {
-        try await write { db in try Self.appendAudit(draft, db) }
+        try await write { db in _ = try Self.appendAudit(draft, db) }
     }
 
     /// All of `drafts` in one transaction: one synced commit (the gateway's batched prediction audit).
