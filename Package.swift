@@ -168,5 +168,12 @@ let package = Package(
 for target in package.targets where target.type != .system {
     var settings = target.swiftSettings ?? []
     settings.append(.unsafeFlags(["-require-explicit-sendable"]))
+    // Concrete generic types (a `Set<String>`, a `[String: Int]` storage) are instantiated through
+    // their metadata accessors, with the conformances passed in, instead of by mangled name: a
+    // mangled-name instantiation checks each generic requirement (`String: Hashable`) with the
+    // runtime's conformance lookup, whose first miss per type walks all ~14 500 conformance records
+    // of this binary. Start-up and the first scan of every type paid that (docs/BENCHMARKS.md,
+    // "Scanner speed").
+    settings.append(.unsafeFlags(["-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors"], .when(configuration: .release)))
     target.swiftSettings = settings
 }

@@ -27,15 +27,23 @@ extension ByteSource {
     }
 }
 
-/// A regular file read with pread; the descriptor stays open until the object is released.
+/// A regular file read with pread; the descriptor stays open until the object is released. A small
+/// file (up to ``FileSource/wholeReadLimit``) is read with one call when it is opened and its
+/// descriptor closed at once: parsing it takes several small reads (a zip's local headers, a pickle's
+/// frames), and one read of a few kilobytes costs less than that many system calls.
 public final class FileSource: ByteSource {
+    /// Files up to this size are read whole when opened.
+    public static let wholeReadLimit: Int64 = 64 * 1024
+
     public let name: String
     public let count: Int64
     // The descriptor is immutable after init and pread is thread-safe, so sharing is safe.
+    // -1 once a small file has been read whole.
     private let fd: Int32
+    private let whole: [UInt8]?
 
     /// Opens a regular file (FIFOs, devices and folders are refused before any read).
-    /// - Throws: ``WardenError`` (`io`) when it cannot be opened, (`invalidInput`) when it is not a regular file.
+    /// - Throws: ``WardenError`` (`io`) when it cannot be opened or read, (`invalidInput`) when it is not a regular file.
     public init(path: String) throws(WardenError) {
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw .io("Cannot open '\(path)': \(FileIO.errnoText())") }
@@ -48,21 +56,37 @@ public final class FileSource: ByteSource {
             close(fd)
             throw .invalidInput("'\(path)' is not a regular file")
         }
-        self.fd = fd
         self.name = path
-        self.count = Int64(info.st_size)
+        let size = Int64(info.st_size)
+        if size <= Self.wholeReadLimit {
+            defer { close(fd) }
+            // A file that grows after fstat is read to its size at fstat; one that shrinks, to its end.
+            let bytes = try Self.readAt(fd, size: Int(size), at: 0, name: path)
+            self.whole = bytes
+            self.count = Int64(bytes.count)
+            self.fd = -1
+        } else {
+            self.whole = nil
+            self.count = size
+            self.fd = fd
+        }
     }
 
-    deinit { close(fd) }
+    deinit { if fd >= 0 { close(fd) } }
 
     public func read(_ range: Range<Int64>) throws(WardenError) -> [UInt8] {
         let lower = max(0, min(range.lowerBound, count))
         let upper = max(lower, min(range.upperBound, count))
-        let length = Int(upper - lower)
-        var bytes = [UInt8](repeating: 0, count: length)
+        if let whole { return Array(whole[Int(lower)..<Int(upper)]) }
+        return try Self.readAt(fd, size: Int(upper - lower), at: lower, name: name)
+    }
+
+    /// Reads `size` bytes at `offset`, fewer only at the end of the file.
+    private static func readAt(_ fd: Int32, size: Int, at offset: Int64, name: String) throws(WardenError) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: size)
         var done = 0
-        while done < length {
-            let got = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, length - done, off_t(lower) + off_t(done)) }
+        while done < size {
+            let got = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, size - done, off_t(offset) + off_t(done)) }
             if got < 0 {
                 if errno == EINTR { continue }
                 throw .io("Cannot read '\(name)': \(FileIO.errnoText())")
@@ -70,7 +94,7 @@ public final class FileSource: ByteSource {
             if got == 0 { break }
             done += got
         }
-        if done < length { bytes.removeSubrange(done...) }
+        if done < size { bytes.removeSubrange(done...) }
         return bytes
     }
 }

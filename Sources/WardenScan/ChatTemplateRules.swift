@@ -23,24 +23,24 @@ enum ChatTemplateRules {
             for name in identifiers where isDunder(name) {
                 problems.append(Problem(severity: .critical, construct: name, message: "the template reads '\(name)', which reaches Python object internals"))
             }
-            for literal in literals where isDunder(literal) || literal.contains("__") && literal.count > 4 {
+            for literal in literals where isDunder(literal) || has(literal, "__") && literal.count > 4 {
                 problems.append(Problem(severity: .critical, construct: literal, message: "the template uses the string '\(literal)', a dunder name"))
             }
             if literals.count > 1, containsDunderStart(joinedLiterals),
-                !literals.contains(where: { $0.contains("__") })
+                !literals.contains(where: { has($0, "__") })
             {
                 problems.append(Problem(severity: .critical, construct: joinedLiterals, message: "the template builds the dunder name '\(joinedLiterals.prefix(40))' from pieces"))
             }
-            if literals.contains(where: { !$0.isEmpty && $0.allSatisfy { $0 == "_" } }) && (block.contains("~") || block.contains("+") || block.contains("join")) {
+            if literals.contains(where: { !$0.isEmpty && $0.allSatisfy { $0 == "_" } }) && (has(block, "~") || has(block, "+") || has(block, "join")) {
                 problems.append(Problem(severity: .critical, construct: "_", message: "the template concatenates underscores into a name (a sandbox-escape obfuscation)"))
             }
-            for (index, name) in identifiers.enumerated() where ["cycler", "joiner", "lipsum"].contains(name) || name == "namespace" && index + 1 < identifiers.count && block.contains("namespace.") {
+            for (index, name) in identifiers.enumerated() where ["cycler", "joiner", "lipsum"].contains(name) || name == "namespace" && index + 1 < identifiers.count && has(block, "namespace.") {
                 problems.append(Problem(severity: .critical, construct: name, message: "the template accesses the Jinja global '\(name)' as an object (a path to its function's globals)"))
             }
             if usesAttr(block) {
                 problems.append(Problem(severity: .high, construct: "attr", message: "the template uses the attr filter, which reads attributes by computed name"))
             }
-            if block.contains("%c"), block.contains("format") {
+            if has(block, "%c"), has(block, "format") {
                 problems.append(Problem(severity: .high, construct: "format", message: "the template builds characters with '%c' formatting (an obfuscation)"))
             }
             for name in identifiers where dangerousNames.contains(name) {
@@ -55,26 +55,54 @@ enum ChatTemplateRules {
         name.count > 4 && name.hasPrefix("__") && name.hasSuffix("__")
     }
 
-    /// The text inside `{{ … }}` and `{% … %}` (comments `{# … #}` are skipped).
+    /// The text inside `{{ … }}` and `{% … %}` (comments `{# … #}` are skipped). Delimiters are
+    /// matched byte for byte, as Jinja's lexer does: a combining mark after a brace does not hide a
+    /// block from the scan (a Unicode-aware search would see a different character there).
     static func blocks(of template: String) -> [String] {
+        let bytes = Array(template.utf8)
+        let open = UInt8(ascii: "{"), close = UInt8(ascii: "}")
         var out: [String] = []
-        var rest = Substring(template)
-        while let open = rest.range(of: "{") {
-            let after = rest[open.upperBound...]
-            guard let kind = after.first, kind == "{" || kind == "%" || kind == "#" else {
-                rest = after
+        var index = 0
+        while index < bytes.count {
+            guard bytes[index] == open else {
+                index += 1
                 continue
             }
-            let closer = kind == "{" ? "}}" : kind == "%" ? "%}" : "#}"
-            let body = after.dropFirst()
-            guard let close = body.range(of: closer) else {
-                out.append(String(body))
+            guard index + 1 < bytes.count else { break }
+            let kind = bytes[index + 1]
+            guard kind == open || kind == UInt8(ascii: "%") || kind == UInt8(ascii: "#") else {
+                index += 1
+                continue
+            }
+            let closerFirst = kind == open ? close : kind
+            let start = index + 2
+            var end = start
+            while end + 1 < bytes.count, !(bytes[end] == closerFirst && bytes[end + 1] == close) { end += 1 }
+            guard end + 1 < bytes.count else {
+                out.append(String(decoding: bytes[start...], as: UTF8.self))
                 break
             }
-            if kind != "#" { out.append(String(body[..<close.lowerBound])) }
-            rest = body[close.upperBound...]
+            if kind != UInt8(ascii: "#") { out.append(String(decoding: bytes[start..<end], as: UTF8.self)) }
+            index = end + 2
         }
         return out
+    }
+
+    /// Whether `text` contains `needle`, compared byte for byte (UTF-8), as Jinja reads a template.
+    static func has(_ text: String, _ needle: StaticString) -> Bool {
+        var text = text
+        return text.withUTF8 { haystack in
+            needle.withUTF8Buffer { pattern in
+                guard let first = pattern.first else { return true }
+                guard pattern.count <= haystack.count else { return false }
+                for start in 0...(haystack.count - pattern.count) where haystack[start] == first {
+                    var offset = 1
+                    while offset < pattern.count, haystack[start + offset] == pattern[offset] { offset += 1 }
+                    if offset == pattern.count { return true }
+                }
+                return false
+            }
+        }
     }
 
     /// Identifiers and decoded string literals of a block.
