@@ -22,7 +22,10 @@ struct ServeCommand: AsyncParsableCommand {
             Registry versions load only when their signature verified and their scan is clean. \
             Inference needs a token with the inference-client role (or a grant on the model); \
             when no admin token (and no --config) is given, --model files are open to callers without a token \
-            (--require-token closes them). Limits answer 413/429 (with Retry-After); bad tensors 400.
+            (--require-token closes them). Limits answer 413/429 (with Retry-After); bad tensors 400. \
+            --upstream proxies a model of another KServe-v2 server (Triton, KServe, MLServer, another \
+            warden): the gateway reads its metadata, validates, screens, audits and hardens as for its own \
+            models, and answers 502/504 when the upstream fails, is slow or answers garbage.
 
             Example:
               export WARDEN_ADMIN_TOKEN=$(warden serve --new-token)
@@ -31,6 +34,7 @@ struct ServeCommand: AsyncParsableCommand {
               warden serve --config warden.yaml
               warden serve --data /shared/blobs --database postgres://warden@db:5432/warden
               warden keys init --keyring ./keyring && warden serve --data ./secure-data --keyring ./keyring
+              warden serve --upstream fraud=http://127.0.0.1:9000/v2/models/fraud --reference fraud=train.csv --alerts alerts.jsonl
               warden serve --model digits=digits.onnx --rate-limit 50 --burst 100 --daily-budget 100000 --alerts alerts.jsonl --extraction-action block
               curl -s localhost:8080/v2/models/digits/infer -d '{"inputs":[{"name":"input","shape":[1,64],"datatype":"FP32","data":[…]}]}'
             """
@@ -51,6 +55,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "PEM private key of --tls-certificate.") var tlsKey: String?
     @Flag(help: "Print a new random token (wdn_…) and exit.") var newToken = false
     @Option(name: .customLong("model"), help: "Serve an ONNX file over /v2 as NAME (NAME=PATH.onnx; repeatable).") var models: [String] = []
+    @Option(name: .customLong("upstream"), help: "Proxy NAME to a KServe-v2 model server, every protection applied: NAME=http://HOST:PORT[/v2/models/REMOTE] (repeatable).")
+    var upstreams: [String] = []
+    @Option(help: "Seconds for one upstream call before 504 (default: 10).") var upstreamTimeout: Double?
+    @Flag(help: "Run feature squeezing on --upstream models too (one more upstream call per screened request).") var upstreamSqueeze = false
     @Option(help: "Requests per second per client (token bucket; default: unlimited).") var rateLimit: Int?
     @Option(help: "Requests a client may send at once (bucket size; default: 20).") var burst: Int?
     @Option(help: "Rows (queries) per client and UTC day (default: unlimited).") var dailyBudget: Int?
@@ -123,9 +131,15 @@ struct ServeCommand: AsyncParsableCommand {
         }
         var logger = Logger(label: "warden.serve")
         logger.logLevel = .info
-        if token == nil, !requireToken, config == nil, !configuration.inference.models.isEmpty { configuration.inference.anonymous = true }
+        if token == nil, !requireToken, config == nil, !configuration.inference.models.isEmpty || !configuration.inference.upstreams.isEmpty {
+            configuration.inference.anonymous = true
+        }
         let server = try await RegistryServer.open(configuration: configuration, adminToken: token, logger: logger)
-        let served = try server.checkInferenceModels()
+        var served = try server.checkInferenceModels()
+        for (name, problem) in await server.checkUpstreams() {
+            served.append(name)
+            if let problem { Console.error("warning: upstream '\(name)' is not usable yet (\(problem)); it is read again on use and by /v2/health/ready") }
+        }
         if !served.isEmpty {
             Console.error("serving \(served.joined(separator: ", ")) at /v2/models/NAME/infer\(configuration.inference.anonymous ? " (open to callers without a token: no admin token is configured)" : "")")
         }
@@ -153,6 +167,23 @@ extension ServeCommand {
             guard value > 0 else { throw ValidationError("--\(flag) must be positive, got \(value)") }
             return value
         }
+        for entry in upstreams {
+            let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, Self.isServableName(parts[0]) else {
+                throw ValidationError("--upstream takes NAME=http://HOST:PORT[/v2/models/REMOTE] (NAME of letters, digits, . _ -), got '\(entry)'")
+            }
+            guard inference.upstreams[parts[0]] == nil else { throw ValidationError("--upstream '\(parts[0])' is given twice") }
+            do {
+                inference.upstreams[parts[0]] = try InferenceConfiguration.Upstream(name: parts[0], url: parts[1])
+            } catch let error as WardenError {
+                throw ValidationError(error.message)
+            }
+        }
+        if let upstreamTimeout {
+            guard (0.01...3600).contains(upstreamTimeout) else { throw ValidationError("--upstream-timeout must be in 0.01…3600 seconds, got \(upstreamTimeout)") }
+            for name in inference.upstreams.keys { inference.upstreams[name]?.timeout = upstreamTimeout }
+        }
+        if upstreamSqueeze { for name in inference.upstreams.keys { inference.upstreams[name]?.squeeze = true } }
         if let rate = try positive(rateLimit, "rate-limit") { inference.rate.ratePerSecond = Double(rate) }
         if let burst = try positive(burst, "burst") { inference.rate.burst = burst }
         if let budget = try positive(dailyBudget, "daily-budget") { inference.rate.dailyBudget = budget }

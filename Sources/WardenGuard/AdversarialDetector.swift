@@ -48,10 +48,11 @@ public struct AdversarialDetector: Sendable {
 
     /// Calibrates on reference rows; `predict` runs the model on rows (row-major, `width` each) and
     /// returns each row's class scores (probabilities or logits).
+    /// `predict` may be asynchronous (an upstream model server in the gateway's upstream mode).
     /// - Throws: `.invalidInput` for unusable reference data; what `predict` throws.
     public init(
-        policy: Policy, features: [Float], width: Int, classes: [Int], predict: ([Float], Int) throws -> [[Float]]
-    ) throws {
+        policy: Policy, features: [Float], width: Int, classes: [Int], predict: ([Float], Int) async throws -> [[Float]]
+    ) async throws {
         self.policy = policy
         mahalanobis = try MahalanobisScorer(features: features, width: width, classes: classes, quantile: policy.quantile)
         let lower = features.min() ?? 0, upper = features.max() ?? 1
@@ -61,13 +62,13 @@ public struct AdversarialDetector: Sendable {
         let squeezer = Squeezer(bits: policy.squeezeBits, range: range, side: side, window: policy.medianWindow ?? 0)
         if squeezer.variantCount > 0 {
             let rows = classes.count
-            let original = try predict(features, rows)
+            let original = try await predict(features, rows)
             var scores = [Double](repeating: 0, count: rows)
             for variant in 0..<squeezer.variantCount {
                 var batch = [Float]()
                 batch.reserveCapacity(features.count)
                 for row in 0..<rows { batch += squeezer.squeezed(Array(features[(row * width)..<((row + 1) * width)]))[variant] }
-                let squeezed = try predict(batch, rows)
+                let squeezed = try await predict(batch, rows)
                 for row in 0..<min(rows, squeezed.count, original.count) {
                     scores[row] = max(scores[row], Self.l1(ExtractionDetector.probabilities(original[row]), ExtractionDetector.probabilities(squeezed[row])))
                 }

@@ -85,11 +85,11 @@ struct AdversarialDetectorTests {
         }
     }
 
-    @Test func squeezersHaveKnownAnswers() throws {
+    @Test func squeezersHaveKnownAnswers() async throws {
         let (features, classes) = Self.reference(200, seed: 3)
         var policy = AdversarialDetector.Policy()
         policy.squeezeBits = 1
-        let detector = try AdversarialDetector(policy: policy, features: features, width: Self.width, classes: classes, predict: Self.predict)
+        let detector = try await AdversarialDetector(policy: policy, features: features, width: Self.width, classes: classes, predict: Self.predict)
         #expect(detector.range == 0...3)
         #expect(detector.variantCount == 2)
         let row: [Float] = [0, 0.5, 1.4, 1.6, 3, 2.9, 0, 0, 0, 0, 0, 0, 0, 3, 3, 3]
@@ -102,9 +102,9 @@ struct AdversarialDetectorTests {
         #expect(detector.squeezeThreshold != nil)
     }
 
-    @Test func assessmentNamesTheRules() throws {
+    @Test func assessmentNamesTheRules() async throws {
         let (features, classes) = Self.reference(400, seed: 4)
-        let detector = try AdversarialDetector(policy: .init(), features: features, width: Self.width, classes: classes, predict: Self.predict)
+        let detector = try await AdversarialDetector(policy: .init(), features: features, width: Self.width, classes: classes, predict: Self.predict)
         func assess(_ x: [Float]) -> AdversarialDetector.Assessment {
             let scores = Self.predict(x, 1)[0]
             return detector.assess(features: x, scores: scores, squeezedScores: detector.squeezed(x).map { Self.predict($0, 1)[0] })

@@ -19,7 +19,7 @@ final class AdversarialGuard: Sendable {
 
     /// The model's calibrated detector (nil: no reference data; the caller applies low confidence only).
     /// - Throws: `WardenError` naming the reference file when it cannot be read or does not fit the model.
-    func detector(for model: ServedModel) throws -> AdversarialDetector? {
+    func detector(for model: ServedModel) async throws -> AdversarialDetector? {
         let key = "\(model.name)/\(model.version)/\(model.digest)"
         if let known = detectors.withLock({ $0[key] }) { return known }
         var built: AdversarialDetector?
@@ -34,9 +34,15 @@ final class AdversarialGuard: Sendable {
             guard dataset.features.shape.count == 2, dataset.features.shape[1] == width else {
                 throw WardenError.invalidInput("'\(reference.data)' has \(dataset.features.shape.last ?? 0) features; model '\(model.name)' takes \(width)")
             }
-            built = try AdversarialDetector(
+            // An upstream model without squeezing: Mahalanobis and low confidence only (no extra calls).
+            var policy = policy
+            if !model.squeezes {
+                policy.squeezeBits = nil
+                policy.medianWindow = nil
+            }
+            built = try await AdversarialDetector(
                 policy: policy, features: dataset.features.scalars, width: width, classes: dataset.labels.map(Int.init),
-                predict: { rows, count in try Self.scores(model, rows, count: count) })
+                predict: { rows, count in try await Self.scores(model, rows, count: count) })
         }
         detectors.withLock { detectors in
             if detectors.count >= 64 { detectors.removeAll() }
@@ -46,7 +52,7 @@ final class AdversarialGuard: Sendable {
     }
 
     /// The model's class scores for `count` rows (its first floating-point output), run in chunks.
-    static func scores(_ model: ServedModel, _ rows: [Float], count: Int) throws -> [[Float]] {
+    static func scores(_ model: ServedModel, _ rows: [Float], count: Int) async throws -> [[Float]] {
         guard count > 0, let input = model.schema.inputs.first else { return [] }
         let width = rows.count / count
         var out: [[Float]] = []
@@ -55,7 +61,7 @@ final class AdversarialGuard: Sendable {
         while start < count {
             let n = min(256, count - start)
             let tensor = InferenceTensor(name: input.name, shape: [n, width], values: .float(Array(rows[(start * width)..<((start + n) * width)])))
-            let outputs = try model.predict([tensor], outputs: nil)
+            let outputs = try await model.predict([tensor], outputs: nil)
             guard let scores = InferenceAPI.scoreTensor(outputs, rows: n) else {
                 throw WardenError.invalidInput("Model '\(model.name)' has no floating-point class-score output; adversarial detection needs one")
             }

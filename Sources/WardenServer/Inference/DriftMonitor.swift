@@ -22,7 +22,7 @@ final class DriftMonitor: Sendable {
 
     /// The model version's window (nil: no reference data).
     /// - Throws: `WardenError` when the reference file cannot be read or does not fit the model.
-    func window(for model: ServedModel) throws -> DriftWindow? {
+    func window(for model: ServedModel) async throws -> DriftWindow? {
         let key = "\(model.name)/\(model.version)/\(model.digest)"
         if let known = windows.withLock({ $0[key] }) { return known }
         var built: DriftWindow?
@@ -38,7 +38,7 @@ final class DriftMonitor: Sendable {
                 throw WardenError.invalidInput("'\(reference.data)' has \(dataset.features.shape.last ?? 0) features; model '\(model.name)' takes \(width)")
             }
             let rows = dataset.features.shape[0]
-            let scores = try AdversarialGuard.scores(model, dataset.features.scalars, count: rows)
+            let scores = try await AdversarialGuard.scores(model, dataset.features.scalars, count: rows)
             do {
                 built = try DriftWindow(policy: policy, reference: dataset.features.scalars, width: width, predictions: scores.map(Self.argmax))
             } catch {

@@ -20,7 +20,7 @@ extension InferenceAPI {
             var batch = [Float]()
             batch.reserveCapacity(features.count * variants * (features.first?.count ?? 0))
             for row in features { for variant in detector.squeezed(row) { batch += variant } }
-            let scored = try AdversarialGuard.scores(model, batch, count: features.count * variants)
+            let scored = try await AdversarialGuard.scores(model, batch, count: features.count * variants)
             for row in features.indices where (row + 1) * variants <= scored.count {
                 squeezedScores[row] = Array(scored[(row * variants)..<((row + 1) * variants)])
             }

@@ -10,7 +10,7 @@ extension InferenceAPI {
         _ monitor: DriftMonitor, inputs: [InferenceTensor], outputs: [InferenceTensor], rows: Int, model: ServedModel, _ request: Request,
         _ context: WardenRequestContext
     ) async throws {
-        guard let window = try monitor.window(for: model), let input = inputs.first, case .float(let values) = input.values,
+        guard let window = try await monitor.window(for: model), let input = inputs.first, case .float(let values) = input.values,
             values.count == rows * window.width, let scores = Self.scoreTensor(outputs, rows: rows)
         else { return }
         guard let status = window.observe(values, predictions: scores.rows(rows).map(DriftMonitor.argmax)) else { return }

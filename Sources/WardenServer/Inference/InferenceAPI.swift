@@ -63,7 +63,7 @@ struct InferenceAPI: Sendable {
         }
         v2.get("/health/live") { _, _ in JSONResponse.make(["live": true]) }
         v2.get("/health/ready") { _, _ in
-            let ready = self.repository.filesReady
+            let ready = await self.repository.ready()
             return JSONResponse.make(["ready": .bool(ready)], status: ready ? .ok : .badRequest)
         }
         v2.get("/guard/reviews") { request, context in try await self.listReviews(request, context) }
@@ -72,8 +72,13 @@ struct InferenceAPI: Sendable {
         for prefix in ["/models/:name", "/models/:name/versions/:version"] {
             v2.get(RouterPath(prefix)) { _, context in try await self.metadata(context) }
             v2.get(RouterPath(prefix + "/ready")) { _, context in
-                _ = try await self.model(context)
-                return JSONResponse.make(["name": .string(try context.parameters.require("name")), "ready": true])
+                let model = try await self.model(context)
+                let name = JSONValue.string(try context.parameters.require("name"))
+                // A proxied model is ready when its upstream reads and says so now.
+                if case .upstream = model.backend, !(await self.repository.upstreamReady(model.name)) {
+                    return JSONResponse.make(["name": name, "ready": false], status: .serviceUnavailable)
+                }
+                return JSONResponse.make(["name": name, "ready": true])
             }
             v2.post(RouterPath(prefix + "/infer")) { request, context in try await self.infer(request, context) }
         }
@@ -104,7 +109,7 @@ struct InferenceAPI: Sendable {
             ["name": .string(spec.name), "datatype": .string(spec.datatype.name), "shape": .array((spec.shape ?? [-1]).map { .int(Int64($0)) })]
         }
         return JSONResponse.make([
-            "name": .string(model.name), "versions": [.string(model.version)], "platform": "onnx",
+            "name": .string(model.name), "versions": [.string(model.version)], "platform": .string(model.platform),
             "inputs": .array(model.schema.inputs.map(json)), "outputs": .array(model.schema.outputs.map(json)),
         ])
     }
@@ -164,9 +169,10 @@ struct InferenceAPI: Sendable {
             await alert(refusal: error, context, model: model.name)
             throw error
         }
-        let raw = try model.predict(inputs, outputs: parsed.outputs)
+        let raw = try await model.predict(inputs, outputs: parsed.outputs, id: parsed.id)
         metrics.count(rows: rows, model: model.name)
-        let observed = extraction != nil || adversarial != nil ? ObservedRows(inputs: inputs, outputs: raw, rows: rows, model: model, adversarial: adversarial) : nil
+        let observed =
+            extraction != nil || adversarial != nil ? await ObservedRows(inputs: inputs, outputs: raw, rows: rows, model: model, adversarial: adversarial) : nil
         if let extraction, let observed { try await watch(extraction, observed, model: model, request, context) }
         if let drift { try await observeDrift(drift, inputs: inputs, outputs: raw, rows: rows, model: model, request, context) }
         if let adversarial, let observed { try await screen(adversarial, observed, input: inputs[0], rows: rows, model: model, request, context) }
@@ -187,7 +193,8 @@ struct InferenceAPI: Sendable {
 
     /// `body`'s result, or 408 Request Timeout when it takes longer than `seconds` (a client sending
     /// its body slowly: the client's fault, so a 4xx, and the connection is closed).
-    static func within<T: Sendable>(seconds: Double, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    /// `timeout` replaces the 408 (an upstream call's 504).
+    static func within<T: Sendable>(seconds: Double, timeout: InferenceError? = nil, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
         try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask { try await body() }
             group.addTask {
@@ -196,6 +203,7 @@ struct InferenceAPI: Sendable {
             }
             defer { group.cancelAll() }
             guard let first = try await group.next(), let value = first else {
+                if let timeout { throw timeout }
                 throw InferenceError(.requestTimeout, "the request body did not arrive within \(InferenceMetrics.number(seconds)) s", reason: "timeout")
             }
             return value

@@ -7,6 +7,9 @@ extension InferenceConfiguration {
     /// Reads warden.yaml's `inference` section. Keys (type, default):
     ///
     /// - `models` (map name → ONNX path, empty)
+    /// - `upstreams` (map name → URL `http://HOST:PORT[/v2/models/REMOTE[/versions/V]]`, or a map
+    ///   `{url, timeout (10 s), max_response_bytes (16 MiB), squeeze (false)}`; none): models proxied
+    ///   to a KServe-v2 server, every protection applied
     /// - `alias` (string, `production`): the alias a bare registry model name serves
     /// - `require_verified` (bool, true), `scan_below` (severity, `medium`)
     /// - `anonymous` (bool, false): callers without a token may use the `models` files
@@ -41,7 +44,7 @@ extension InferenceConfiguration {
     /// - Throws: `WardenError` (`invalidInput`) naming the file and key.
     mutating func read(_ section: ServerConfiguration.Section) throws {
         try section.only([
-            "models", "alias", "require_verified", "scan_below", "anonymous", "max_body_bytes", "max_batch", "max_elements", "max_rank",
+            "models", "upstreams", "alias", "require_verified", "scan_below", "anonymous", "max_body_bytes", "max_batch", "max_elements", "max_rank",
             "rate_limit", "burst", "daily_budget", "range_policy", "audit_predictions", "alerts", "extraction", "adversarial", "hardening", "max_concurrent", "request_timeout",
             "cef", "webhook", "playbooks", "model_signatures", "splits", "drift",
         ])
@@ -51,6 +54,7 @@ extension InferenceConfiguration {
                 self.models[name] = path
             }
         }
+        if let upstreams = try section.section("upstreams") { try readUpstreams(upstreams) }
         alias = try section.string("alias") ?? alias
         requireVerified = try section.bool("require_verified") ?? requireVerified
         if let scan = try section.string("scan_below") {
@@ -125,6 +129,29 @@ extension InferenceConfiguration {
             extraction = nil
         } else if let detector = try section.section("extraction") {
             extraction = try Self.extraction(detector, base: extraction ?? ExtractionDetector.Policy())
+        }
+    }
+
+    mutating func readUpstreams(_ section: ServerConfiguration.Section) throws {
+        for (name, value) in section.members {
+            var upstream: Upstream
+            do {
+                if case .object = value {
+                    guard let entry = try section.section(name) else { continue }
+                    try entry.only(["url", "timeout", "max_response_bytes", "squeeze"])
+                    guard let url = try entry.string("url") else { throw WardenError.invalidInput("needs a 'url'") }
+                    upstream = try Upstream(name: name, url: url)
+                    upstream.timeout = try entry.double("timeout", in: 0.01...3600) ?? upstream.timeout
+                    upstream.maxResponseBytes = try entry.int("max_response_bytes", in: 1024...(1 << 30)) ?? upstream.maxResponseBytes
+                    upstream.squeeze = try entry.bool("squeeze") ?? upstream.squeeze
+                } else {
+                    guard let url = try section.string(name) else { continue }
+                    upstream = try Upstream(name: name, url: url)
+                }
+            } catch let error as WardenError {
+                throw WardenError.invalidInput("\(section.source): '\(section.key(name))': \(error.message)")
+            }
+            upstreams[name] = upstream
         }
     }
 

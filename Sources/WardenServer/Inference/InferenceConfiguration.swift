@@ -4,6 +4,9 @@ import WardenGuard
 public struct InferenceConfiguration: Sendable, Equatable {
     /// Models served straight from ONNX files: name → path (`--model NAME=PATH.onnx`).
     public var models: [String: String] = [:]
+    /// Models proxied to external KServe-v2 servers (upstream mode): served name → upstream
+    /// (`--upstream NAME=http://HOST:PORT[/v2/models/REMOTE]`). Every protection still applies.
+    public var upstreams: [String: Upstream] = [:]
     /// The alias a registry model's bare name resolves to (`/v2/models/fraud` → `fraud@production`).
     public var alias: String = "production"
     /// Registry models load only when their signature verified on upload and their scan found

@@ -23,11 +23,41 @@ final class ModelRepository: Sendable {
     /// Registry versions kept compiled at once (the least recently added go first).
     static let cacheCapacity = 16
 
+    /// The proxied models (`--upstream`) by served name.
+    let upstreams: [String: UpstreamClient]
+
     init(registry: Registry, artefacts: ArtefactStore, configuration: InferenceConfiguration, trustedKeys: [PublicKey] = []) {
         self.registry = registry
         self.artefacts = artefacts
         self.configuration = configuration
         self.trustedKeys = trustedKeys
+        upstreams = Dictionary(uniqueKeysWithValues: configuration.upstreams.map { ($0.key, UpstreamClient(name: $0.key, upstream: $0.value)) })
+    }
+
+    /// A proxied model as its upstream describes it: its metadata is read on first use and again
+    /// with `refresh` (the readiness checks), so a changed upstream schema is picked up there.
+    /// - Throws: 404 for a name that is not an upstream; 502/504 when the metadata cannot be read.
+    func upstream(_ name: String, refresh: Bool = false) async throws -> ServedModel {
+        let key = "upstream:" + name
+        if !refresh, let cached = cache.withLock({ $0[key] }) { return cached }
+        guard let client = upstreams[name] else { throw WardenError.notFound("No model named '\(Self.clean(name))'") }
+        let model = try await client.load()
+        cache.withLock { $0[key] = model }
+        return model
+    }
+
+    /// Whether every `--model` file is loaded and every upstream answers its metadata and says its
+    /// model is ready (`/v2/health/ready`).
+    func ready() async -> Bool {
+        guard filesReady else { return false }
+        for name in upstreams.keys.sorted() where !(await upstreamReady(name)) { return false }
+        return true
+    }
+
+    /// Re-reads the upstream's metadata and asks it whether the model is ready.
+    func upstreamReady(_ name: String) async -> Bool {
+        guard (try? await upstream(name, refresh: true)) != nil, let client = upstreams[name] else { return false }
+        return await client.isReady()
     }
 
     /// Loads every `--model` file, so that a bad file stops the server at start.
@@ -86,6 +116,12 @@ final class ModelRepository: Sendable {
     func resolve(_ name: String, version: String?, principal: Principal?) async throws -> ServedModel {
         let parts = name.split(separator: "@", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         let base = parts[0]
+        if parts.count == 1, upstreams[base] != nil {
+            try await authorize(principal, model: RegisteredModel(name: base, createdAt: 0), subject: base, isFile: true)
+            let model = try await upstream(base)
+            if let version, version != model.version { throw WardenError.notFound("Model '\(base)' has no version '\(Self.clean(version))' (it has \(model.version))") }
+            return model
+        }
         if parts.count == 1, configuration.models[base] != nil {
             try await authorize(principal, model: RegisteredModel(name: base, createdAt: 0), subject: base, isFile: true)
             let model = try file(base)
@@ -153,7 +189,7 @@ final class ModelRepository: Sendable {
         }
         let model = try ServedModel.load(name: version.model, version: String(version.version), bytes: bytes, digest: artefact.digest)
         cache.withLock { cache in
-            let registryKeys = cache.keys.filter { !$0.hasPrefix("file:") }
+            let registryKeys = cache.keys.filter { !$0.hasPrefix("file:") && !$0.hasPrefix("upstream:") }
             if registryKeys.count >= Self.cacheCapacity, let evicted = registryKeys.first { cache[evicted] = nil }
             cache[key] = model
         }

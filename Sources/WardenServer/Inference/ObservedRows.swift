@@ -16,13 +16,20 @@ struct ObservedRows {
     let mahalanobis: [Double]?
 
     /// Nil when the request has no input or no class-score output the detectors can use.
-    init?(inputs: [InferenceTensor], outputs: [InferenceTensor], rows: Int, model: ServedModel, adversarial: AdversarialGuard?) {
+    init?(inputs: [InferenceTensor], outputs: [InferenceTensor], rows: Int, model: ServedModel, adversarial: AdversarialGuard?) async {
         guard let input = inputs.first, let scores = InferenceAPI.scoreTensor(outputs, rows: rows) else { return nil }
         let features = input.rows(rows)
         self.features = features
         self.scores = scores.rows(rows)
         guard features.count == self.scores.count else { return nil }
-        let detector = adversarial.map { guardrail in Result { try guardrail.detector(for: model) } }
+        var detector: Result<AdversarialDetector?, any Error>?
+        if let adversarial {
+            do {
+                detector = .success(try await adversarial.detector(for: model))
+            } catch {
+                detector = .failure(error)
+            }
+        }
         self.detector = detector
         mahalanobis = (try? detector?.get())?.mahalanobis.map { scorer in features.map(scorer.score) }
     }
