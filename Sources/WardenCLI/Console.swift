@@ -4,11 +4,20 @@ import WardenCore
 /// Where the CLI writes: results on stdout, diagnostics and progress on stderr.
 enum Console {
     static func output(_ text: String) {
-        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+        write(text, to: STDOUT_FILENO, naming: "standard output")
     }
 
     static func error(_ text: String) {
-        FileHandle.standardError.write(Data((text + "\n").utf8))
+        write(text, to: STDERR_FILENO, naming: "standard error")
+    }
+
+    /// One line, written straight to the descriptor (`Data(text.utf8)` would dynamically cast the
+    /// view to find contiguous storage, a search of every conformance record on first use). Like
+    /// `print`, a failed write is dropped: there is nowhere left to report it.
+    private static func write(_ text: String, to fd: Int32, naming name: String) {
+        var line = text
+        line.append("\n")
+        try? FileIO.writeAll(Array(line.utf8), to: fd, naming: name)
     }
 
     /// Prints an Encodable value as pretty JSON with sorted keys on stdout.

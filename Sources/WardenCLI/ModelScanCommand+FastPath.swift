@@ -14,13 +14,14 @@ import WardenCore
 /// and goes through ArgumentParser, which then prints its usual message, so both paths accept
 /// the same command lines with the same meaning (ModelScanCommandTests compares them).
 extension ModelScanCommand {
-    /// The stored properties the fast path sets, in declaration order (a test keeps this list equal
-    /// to the command's properties, so a new option cannot be left unset here).
+    /// The command's stored properties that ``ModelScanRequest`` carries, in declaration order (a
+    /// test keeps this list equal to the command's properties, so a new option cannot be left out
+    /// of the request or the fast path).
     static let fastPathProperties = ["paths", "failOn", "format", "output", "allowSymlinks", "outputOptions"]
 
-    /// The command for `arguments` (what follows `warden model scan`), or `nil` when
+    /// The request for `arguments` (what follows `warden model scan`), or `nil` when
     /// ArgumentParser should parse them.
-    static func fastParse(_ arguments: [String]) -> ModelScanCommand? {
+    static func fastParse(_ arguments: [String]) -> ModelScanRequest? {
         var paths: [String] = []
         var failOn = Severity.high
         var format = Format.text
@@ -67,16 +68,7 @@ extension ModelScanCommand {
             }
         }
         guard !paths.isEmpty else { return nil }
-        var command = ModelScanCommand()
-        command.paths = paths
-        command.failOn = failOn
-        command.format = format
-        command.output = output
-        command.allowSymlinks = allowSymlinks
-        var outputOptions = OutputOptions()
-        outputOptions.json = json
-        outputOptions.quiet = quiet
-        command.outputOptions = outputOptions
-        return command
+        return ModelScanRequest(paths: paths, failOn: failOn, format: format, output: output, allowSymlinks: allowSymlinks,
+                                json: json, quiet: quiet)
     }
 }

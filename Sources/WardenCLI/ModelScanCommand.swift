@@ -45,29 +45,18 @@ struct ModelScanCommand: AsyncParsableCommand {
 
     @OptionGroup var outputOptions: OutputOptions
 
+    /// The command's settings as plain values (what the fast path builds without this command).
+    var request: ModelScanRequest {
+        ModelScanRequest(paths: paths, failOn: failOn, format: format, output: output, allowSymlinks: allowSymlinks,
+                         json: outputOptions.json, quiet: outputOptions.quiet)
+    }
+
     func validate() throws {
-        guard !paths.isEmpty else { throw ValidationError("Give at least one file or folder to scan") }
-        guard failOn != .info else { throw ValidationError("--fail-on must be critical, high, medium or low") }
+        try request.validate()
     }
 
     func run() async throws {
-        var options = Scanner.Options(threshold: failOn)
-        options.followSymlinks = allowSymlinks
-        let report = try Scanner(options: options).scan(paths: paths)
-        let chosen = outputOptions.json ? .json : format
-        let text: String
-        switch chosen {
-        case .text: text = ModelScanCommand.render(report)
-        case .json: text = try ModelScanCommand.json(report)
-        case .sarif: text = SARIFWriter().document(for: report).prettyString(indent: 2)
-        }
-        if let output {
-            try FileIO.writeAtomically(text + "\n", to: output)
-            if chosen != .text || outputOptions.quiet { Console.error(ModelScanCommand.summary(report)) }
-        } else {
-            Console.output(text)
-        }
-        if report.failed { throw CheckFailed() }
+        try request.run()
     }
 
     /// The report as pretty JSON with sorted keys (the schema in docs/scanning.md).
@@ -77,25 +66,31 @@ struct ModelScanCommand: AsyncParsableCommand {
         return String(decoding: try encoder.encode(report), as: UTF8.self)
     }
 
-    /// The text table: one line per file, its findings below, a summary last.
+    /// The text table: one line per file, its findings below, a summary last. Written into one
+    /// string: `[String].joined` is not specialised here, and its generic path looks up
+    /// Sequence's associated types at run time (a walk of every conformance record on first use).
     static func render(_ report: ScanReport) -> String {
-        var lines: [String] = []
+        var text = ""
+        func line(_ content: String) {
+            text += content
+            text += "\n"
+        }
         let width = min(60, report.files.map(\.path.count).max() ?? 10)
         for file in report.files {
             let verdict = file.verdict == .unsafe ? "UNSAFE" : file.verdict.rawValue
-            lines.append("\(padded(file.path, to: width))  \(padded(file.format.rawValue, to: 22)) \(verdict)")
+            line("\(padded(file.path, to: width))  \(padded(file.format.rawValue, to: 22)) \(verdict)")
             for finding in file.findings {
                 var place = ""
                 if let member = finding.location.member { place += " in \(member)" }
                 if let offset = finding.location.offset { place += " @\(offset)" }
                 let construct = finding.construct.map { " [\($0)]" } ?? ""
-                lines.append("  \(padded(finding.severity.rawValue.uppercased(), to: 8)) \(finding.rule)\(construct)\(place)")
-                lines.append("           \(finding.message)")
-                lines.append("           fix: \(finding.fix)")
+                line("  \(padded(finding.severity.rawValue.uppercased(), to: 8)) \(finding.rule)\(construct)\(place)")
+                line("           \(finding.message)")
+                line("           fix: \(finding.fix)")
             }
         }
-        lines.append(summary(report))
-        return lines.joined(separator: "\n")
+        text += summary(report)
+        return text
     }
 
     /// `text` with spaces up to `width` characters (never cut). Foundation's `padding(toLength:)`
@@ -107,10 +102,14 @@ struct ModelScanCommand: AsyncParsableCommand {
 
     static func summary(_ report: ScanReport) -> String {
         let counts = report.counts
-        let parts = Severity.allCases.reversed().compactMap { severity in counts[severity].map { "\($0) \(severity)" } }
+        var parts = ""
+        for severity in Severity.allCases.reversed() {
+            guard let count = counts[severity] else { continue }
+            parts += (parts.isEmpty ? "; findings: " : ", ") + "\(count) \(severity)"
+        }
         let unsafe = report.files.filter { $0.verdict == .unsafe }.count
         return "scanned \(report.files.count) file(s): \(unsafe) unsafe at --fail-on \(report.threshold)"
-            + (parts.isEmpty ? ", no findings" : "; findings: " + parts.joined(separator: ", "))
+            + (parts.isEmpty ? ", no findings" : parts)
     }
 }
 

@@ -54,7 +54,7 @@ public struct Warden: AsyncParsableCommand {
         {
             do {
                 try scan.validate()
-                try await scan.run()
+                try scan.run()
                 return 0
             } catch {
                 return report(error)

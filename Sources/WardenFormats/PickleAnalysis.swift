@@ -25,7 +25,8 @@ public struct PickleAnalysis: Sendable {
         public var global: PickleGlobal?
         /// A short description of the callable (`posix.system`, `result of builtins.getattr(…)`).
         public var callee: String
-        /// A short description of the arguments.
+        /// A short description of the arguments when the callable is computed (`global` is nil),
+        /// which is when a scanner reports them; empty for a call of a global.
         public var arguments: String
         /// Globals passed directly as arguments (classes given to `copyreg._reconstructor`, …).
         public var argumentGlobals: [PickleGlobal]

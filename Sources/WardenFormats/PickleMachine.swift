@@ -33,7 +33,7 @@ public struct PickleMachine {
 
     private var stack: [PickleValue] = []
     private var marks: [Int] = []
-    private var memo: [Int64: PickleValue] = [:]
+    private var memo = PickleMemo()
     private var objects: [PickleObject] = []
     private var keptBytes = 0
     private var result: PickleAnalysis
@@ -80,10 +80,11 @@ public struct PickleMachine {
 
     /// Executes one instruction; true at STOP.
     private mutating func step(_ op: PickleOp, _ reader: inout PickleReader) throws(Stop) -> Bool {
-        let name = op.name
+        // The stack helpers take the opcode byte: its name is spelled out only in an anomaly's
+        // message, never on the hot path.
         switch op.opcode {
         case 0x2e:  // STOP
-            _ = try pop(name)
+            _ = try pop(op.opcode)
             result.complete = true
             return true
         case 0x80:  // PROTO
@@ -96,11 +97,11 @@ public struct PickleMachine {
             }
             marks.append(stack.count)
         case 0x30:  // POP
-            if stack.count > (marks.last ?? 0) { stack.removeLast() } else { _ = try popMark(name) }
+            if stack.count > (marks.last ?? 0) { stack.removeLast() } else { _ = try popMark(op.opcode) }
         case 0x31:  // POP_MARK
-            _ = try popMark(name)
+            _ = try popMark(op.opcode)
         case 0x32:  // DUP
-            try push(try top(name))
+            try push(try top(op.opcode))
         case 0x4e: try push(.none)
         case 0x88: try push(.bool(true))
         case 0x89: try push(.bool(false))
@@ -110,34 +111,34 @@ public struct PickleMachine {
         case 0x8f: try push(try newObject(.set))
         case 0x85, 0x86, 0x87:  // TUPLE1-3
             let count = Int(op.opcode - 0x84)
-            guard stack.count - (marks.last ?? 0) >= count else { throw underflow(name) }
+            guard stack.count - (marks.last ?? 0) >= count else { throw underflow(op.opcode) }
             let items = Array(stack.suffix(count))
             stack.removeLast(count)
             try push(tuple(items))
         case 0x74:  // TUPLE
-            try push(tuple(try popMark(name)))
+            try push(tuple(try popMark(op.opcode)))
         case 0x6c:  // LIST
-            let items = try popMark(name)
+            let items = try popMark(op.opcode)
             try push(try newObject(.list, items: items))
         case 0x64:  // DICT
-            let items = try popMark(name)
+            let items = try popMark(op.opcode)
             try push(try newObject(.dict, items: items, count: items.count / 2))
         case 0x91:  // FROZENSET
-            let items = try popMark(name)
+            let items = try popMark(op.opcode)
             try push(try newObject(.frozenset, items: items))
         case 0x61:  // APPEND
-            let item = try pop(name)
-            add([item], to: try top(name), entries: 1)
+            let item = try pop(op.opcode)
+            add([item], to: try top(op.opcode), entries: 1)
         case 0x65, 0x90:  // APPENDS, ADDITEMS
-            let items = try popMark(name)
-            add(items, to: try top(name), entries: items.count)
+            let items = try popMark(op.opcode)
+            add(items, to: try top(op.opcode), entries: items.count)
         case 0x73:  // SETITEM
-            let value = try pop(name)
-            let key = try pop(name)
-            add([key, value], to: try top(name), entries: 1)
+            let value = try pop(op.opcode)
+            let key = try pop(op.opcode)
+            add([key, value], to: try top(op.opcode), entries: 1)
         case 0x75:  // SETITEMS
-            let items = try popMark(name)
-            add(items, to: try top(name), entries: items.count / 2)
+            let items = try popMark(op.opcode)
+            add(items, to: try top(op.opcode), entries: items.count / 2)
         case 0x49, 0x4a, 0x4b, 0x4d, 0x4c, 0x8a, 0x8b:  // integers
             switch op.argument {
             case .int(let value): try push(.int(value))
@@ -167,78 +168,78 @@ public struct PickleMachine {
             }
         case 0x70, 0x71, 0x72:  // PUT, BINPUT, LONG_BINPUT
             guard case .int(let key) = op.argument else { break }
-            try remember(key, try top(name))
+            try remember(key, try top(op.opcode))
         case 0x94:  // MEMOIZE
-            try remember(Int64(memo.count), try top(name))
+            try remember(Int64(memo.count), try top(op.opcode))
         case 0x67, 0x68, 0x6a:  // GET, BINGET, LONG_BINGET
             guard case .int(let key) = op.argument, let value = memo[key] else {
-                throw fail(.malformed, "\(name) of a memo key that was never stored", op.offset)
+                throw fail(.malformed, "\(op.name) of a memo key that was never stored", op.offset)
             }
             try push(value)
         case 0x63:  // GLOBAL
             guard case .global(let module, let global) = op.argument else { break }
-            try push(.global(resolve(PickleGlobal(module: module, name: global), opcode: name)))
+            try push(.global(resolve(module: module, name: global, opcode: op.opcode)))
         case 0x93:  // STACK_GLOBAL
-            let nameValue = try pop(name)
-            let moduleValue = try pop(name)
+            let nameValue = try pop(op.opcode)
+            let moduleValue = try pop(op.opcode)
             guard let module = moduleValue.stringValue, let global = nameValue.stringValue else {
                 let computed = "\(describe(moduleValue)) . \(describe(nameValue))"
                 note(.computedGlobal, "STACK_GLOBAL with operands that are not string constants: \(computed)")
                 try push(.opaque("computed global \(computed)"))
                 return false
             }
-            try push(.global(resolve(PickleGlobal(module: module, name: global), opcode: name)))
+            try push(.global(resolve(module: module, name: global, opcode: op.opcode)))
         case 0x82, 0x83, 0x84:  // EXT1/2/4
             var code: Int64 = 0
             if case .int(let value) = op.argument { code = value }
-            note(.extensionCode, "\(name) \(code): a global looked up in copyreg's extension registry")
+            note(.extensionCode, "\(op.name) \(code): a global looked up in copyreg's extension registry")
             try push(.opaque("extension code \(code)"))
         case 0x50:  // PERSID
             result.persistentLoads += 1
             if result.persistentLoads == 1 { note(.persistentID, "PERSID: a persistent id for the loader's persistent_load") }
             try push(.persistent)
         case 0x51:  // BINPERSID
-            _ = try pop(name)
+            _ = try pop(op.opcode)
             result.persistentLoads += 1
             if result.persistentLoads == 1 { note(.persistentID, "BINPERSID: a persistent id for the loader's persistent_load") }
             try push(.persistent)
         case 0x52:  // REDUCE
-            let arguments = try pop(name)
-            let callable = try pop(name)
+            let arguments = try pop(op.opcode)
+            let callable = try pop(op.opcode)
             try push(try call(.reduce, callable, arguments))
         case 0x81:  // NEWOBJ
-            let arguments = try pop(name)
-            let cls = try pop(name)
+            let arguments = try pop(op.opcode)
+            let cls = try pop(op.opcode)
             try push(try call(.newobj, cls, arguments))
         case 0x92:  // NEWOBJ_EX
-            let keywords = try pop(name)
-            let arguments = try pop(name)
-            let cls = try pop(name)
+            let keywords = try pop(op.opcode)
+            let arguments = try pop(op.opcode)
+            let cls = try pop(op.opcode)
             try push(try call(.newobjEx, cls, tuple([arguments, keywords])))
         case 0x69:  // INST
             guard case .global(let module, let global) = op.argument else { break }
-            let items = try popMark(name)
-            let cls = PickleValue.global(resolve(PickleGlobal(module: module, name: global), opcode: name))
+            let items = try popMark(op.opcode)
+            let cls = PickleValue.global(resolve(module: module, name: global, opcode: op.opcode))
             try push(try call(.inst, cls, tuple(items)))
         case 0x6f:  // OBJ
-            var items = try popMark(name)
-            guard !items.isEmpty else { throw underflow(name) }
+            var items = try popMark(op.opcode)
+            guard !items.isEmpty else { throw underflow(op.opcode) }
             let cls = items.removeFirst()
             try push(try call(.obj, cls, tuple(items)))
         case 0x62:  // BUILD
-            let state = try pop(name)
-            let target = try top(name)
+            let state = try pop(op.opcode)
+            let target = try top(op.opcode)
             try build(target, state: state, &reader)
         default:
-            throw fail(.malformed, "opcode \(name) is not handled", op.offset)
+            throw fail(.malformed, "opcode \(op.name) is not handled", op.offset)
         }
         return false
     }
 
     // MARK: - Stack and memo
 
-    private mutating func underflow(_ name: String) -> Stop {
-        fail(.malformed, "\(name) on an empty stack", currentOffset)
+    private mutating func underflow(_ opcode: UInt8) -> Stop {
+        fail(.malformed, "\(PickleOp.name(of: opcode)) on an empty stack", currentOffset)
     }
 
     private mutating func fail(_ kind: PickleAnalysis.Anomaly.Kind, _ message: String, _ offset: Int64) -> Stop {
@@ -257,22 +258,22 @@ public struct PickleMachine {
         stack.append(value)
     }
 
-    private mutating func pop(_ name: String) throws(Stop) -> PickleValue {
+    private mutating func pop(_ opcode: UInt8) throws(Stop) -> PickleValue {
         guard stack.count > (marks.last ?? 0) else {
-            throw fail(.malformed, "\(name) on an empty stack", currentOffset)
+            throw underflow(opcode)
         }
         return stack.removeLast()
     }
 
-    private mutating func top(_ name: String) throws(Stop) -> PickleValue {
+    private mutating func top(_ opcode: UInt8) throws(Stop) -> PickleValue {
         guard stack.count > (marks.last ?? 0), let value = stack.last else {
-            throw fail(.malformed, "\(name) on an empty stack", currentOffset)
+            throw underflow(opcode)
         }
         return value
     }
 
-    private mutating func popMark(_ name: String) throws(Stop) -> [PickleValue] {
-        guard let mark = marks.popLast() else { throw fail(.malformed, "\(name) with no MARK", currentOffset) }
+    private mutating func popMark(_ opcode: UInt8) throws(Stop) -> [PickleValue] {
+        guard let mark = marks.popLast() else { throw fail(.malformed, "\(PickleOp.name(of: opcode)) with no MARK", currentOffset) }
         let items = Array(stack[mark...])
         stack.removeSubrange(mark...)
         return items
@@ -282,7 +283,7 @@ public struct PickleMachine {
         guard memo.count < options.limits.maxMemo || memo[key] != nil else {
             throw fail(.limit, "the memo grows past \(options.limits.maxMemo) entries", currentOffset)
         }
-        memo[key] = value
+        memo.store(value, at: key)
     }
 
     private func keep(_ text: String) -> String {
@@ -316,9 +317,9 @@ public struct PickleMachine {
         objects[id].count += entries
     }
 
-    private mutating func resolve(_ global: PickleGlobal, opcode: String) -> PickleGlobal {
-        let kept = PickleGlobal(module: keep(global.module), name: keep(global.name))
-        result.imports.append(.init(global: kept, offset: currentOffset, opcode: opcode))
+    private mutating func resolve(module: String, name: String, opcode: UInt8) -> PickleGlobal {
+        let kept = PickleGlobal(module: keep(module), name: keep(name))
+        result.imports.append(.init(global: kept, offset: currentOffset, opcode: PickleOp.name(of: opcode)))
         return kept
     }
 
@@ -338,10 +339,13 @@ public struct PickleMachine {
             if texts.count == items.count && count == items.count { strings = texts }
         }
         let index = result.calls.count
+        // Descriptions are text for findings: a call of a global is named by the global, so only a
+        // computed callable's call is described (most calls of a model pickle are of globals).
         result.calls.append(.init(
-            kind: kind, offset: currentOffset, global: global, callee: describe(callable), arguments: describe(arguments),
+            kind: kind, offset: currentOffset, global: global, callee: global?.qualifiedName ?? describe(callable),
+            arguments: global == nil ? describe(arguments) : "",
             argumentGlobals: argumentGlobals, calleeGlobals: calleeGlobals, stringArguments: strings))
-        collectEmbedded(arguments, consumer: describe(callable), depth: 0)
+        collectEmbedded(arguments, consumer: callable, depth: 0)
         guard objects.count < options.limits.maxObjects else {
             throw fail(.limit, "more than \(options.limits.maxObjects) objects", currentOffset)
         }
@@ -501,13 +505,13 @@ public struct PickleMachine {
         }
     }
 
-    private mutating func collectEmbedded(_ value: PickleValue, consumer: String, depth: Int) {
+    private mutating func collectEmbedded(_ value: PickleValue, consumer: PickleValue, depth: Int) {
         guard depth < 4 else { return }
         switch value {
         case .bytes(_, let bytes?, let offset) where bytes.count >= 4:
             let head = Array(bytes.prefix(8))
             if PickleReader.looksLikePickle(head) || ZipArchive.looksLikeZip(head) {
-                result.embedded.append(.init(offset: offset, bytes: bytes, consumer: consumer))
+                result.embedded.append(.init(offset: offset, bytes: bytes, consumer: describe(consumer)))
             }
         case .tuple(let items, _, _):
             for item in items { collectEmbedded(item, consumer: consumer, depth: depth + 1) }

@@ -22,7 +22,12 @@ public struct PickleOp: Sendable, Equatable {
     public var offset: Int64
 
     /// The opcode's name as in Python's `pickletools` (e.g. `STACK_GLOBAL`).
-    public var name: String { PickleReader.names[opcode] ?? "0x" + String(opcode, radix: 16) }
+    public var name: String { PickleOp.name(of: opcode) }
+
+    /// The name of an opcode byte (`0x..` for bytes that are no opcode).
+    public static func name(of opcode: UInt8) -> String {
+        PickleReader.names[opcode] ?? "0x" + String(opcode, radix: 16)
+    }
 }
 
 /// Decodes pickle instructions (protocols 0–5) from a byte source without executing anything and
@@ -71,7 +76,7 @@ public struct PickleReader {
     /// Decodes the next instruction.
     public mutating func next() throws(WardenError) -> PickleOp {
         let at = offset
-        let opcode = try take(1)[0]
+        let opcode = try byte()
         func truncatedName() -> String { PickleReader.names[opcode] ?? "opcode" }
         let argument: PickleOp.Argument
         switch opcode {
@@ -80,21 +85,20 @@ public struct PickleReader {
              0x6f, 0x73, 0x74, 0x29, 0x75, 0x81, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8f, 0x90, 0x91, 0x92,
              0x93, 0x94, 0x97, 0x98:
             argument = .none
-        case 0x4b: argument = .int(Int64(try take(1)[0]))  // BININT1
+        case 0x4b: argument = .int(Int64(try byte()))  // BININT1
         case 0x4d: argument = .int(Int64(try little(2)))  // BININT2
         case 0x4a: argument = .int(Int64(Int32(truncatingIfNeeded: try little(4))))  // BININT
-        case 0x68, 0x71: argument = .int(Int64(try take(1)[0]))  // BINGET, BINPUT
+        case 0x68, 0x71: argument = .int(Int64(try byte()))  // BINGET, BINPUT
         case 0x6a, 0x72: argument = .int(Int64(try little(4)))  // LONG_BINGET, LONG_BINPUT
-        case 0x80: argument = .int(Int64(try take(1)[0]))  // PROTO
-        case 0x82: argument = .int(Int64(try take(1)[0]))  // EXT1
+        case 0x80: argument = .int(Int64(try byte()))  // PROTO
+        case 0x82: argument = .int(Int64(try byte()))  // EXT1
         case 0x83: argument = .int(Int64(try little(2)))  // EXT2
         case 0x84: argument = .int(Int64(Int32(truncatingIfNeeded: try little(4))))  // EXT4
         case 0x95: argument = .int(Int64(bitPattern: try little(8)))  // FRAME
         case 0x47:  // BINFLOAT, big-endian
-            let raw = try take(8)
-            argument = .float(Double(bitPattern: raw.reduce(0) { $0 << 8 | UInt64($1) }))
+            argument = .float(Double(bitPattern: try little(8).byteSwapped))
         case 0x8a, 0x8b:  // LONG1, LONG4
-            let length = opcode == 0x8a ? Int64(try take(1)[0]) : Int64(Int32(truncatingIfNeeded: try little(4)))
+            let length = opcode == 0x8a ? Int64(try byte()) : Int64(Int32(truncatingIfNeeded: try little(4)))
             guard length >= 0, length <= 1 << 20 else { throw hostile("\(truncatedName()) declares a \(length)-byte integer", at) }
             let raw = try take(Int(length))
             if length <= 8 {
@@ -131,13 +135,13 @@ public struct PickleReader {
             let name = try line()
             argument = .global(module: module, name: name)
         case 0x58, 0x8c, 0x8d:  // BINUNICODE, SHORT_BINUNICODE, BINUNICODE8
-            let length: Int64 = opcode == 0x8c ? Int64(try take(1)[0]) : opcode == 0x58 ? Int64(try little(4)) : Int64(bitPattern: try little(8))
+            let length: Int64 = opcode == 0x8c ? Int64(try byte()) : opcode == 0x58 ? Int64(try little(4)) : Int64(bitPattern: try little(8))
             guard length >= 0, length <= Self.maxString else { throw hostile("\(truncatedName()) declares a \(length)-byte string", at) }
-            argument = .string(String(decoding: try take(Int(length)), as: UTF8.self))
+            argument = .string(try utf8Text(Int(length)))
         case 0x54, 0x55, 0x42, 0x43, 0x8e, 0x96:  // BINSTRING, SHORT_BINSTRING, BINBYTES, SHORT_BINBYTES, BINBYTES8, BYTEARRAY8
             let length: Int64
             switch opcode {
-            case 0x55, 0x43: length = Int64(try take(1)[0])
+            case 0x55, 0x43: length = Int64(try byte())
             case 0x54: length = Int64(Int32(truncatingIfNeeded: try little(4)))
             case 0x42: length = Int64(try little(4))
             default: length = Int64(bitPattern: try little(8))
@@ -165,21 +169,38 @@ public struct PickleReader {
         bufferStart = offset
     }
 
-    private mutating func take(_ count: Int) throws(WardenError) -> [UInt8] {
+    /// Consumes `count` bytes and returns where they start in `buffer` (no copy: the opcode and
+    /// most arguments are read in place, without an array per instruction).
+    private mutating func reserve(_ count: Int) throws(WardenError) -> Int {
         guard Int64(count) <= end - offset else {
             throw .invalidInput("'\(source.name)': pickle is truncated at offset \(offset)")
         }
         try fill(count)
         let start = Int(offset - bufferStart)
         offset += Int64(count)
+        return start
+    }
+
+    private mutating func take(_ count: Int) throws(WardenError) -> [UInt8] {
+        let start = try reserve(count)
         return Array(buffer[start..<start + count])
     }
 
+    private mutating func byte() throws(WardenError) -> UInt8 {
+        buffer[try reserve(1)]
+    }
+
     private mutating func little(_ size: Int) throws(WardenError) -> UInt64 {
-        let raw = try take(size)
+        let start = try reserve(size)
         var value: UInt64 = 0
-        for index in 0..<size { value |= UInt64(raw[index]) << (8 * UInt64(index)) }
+        for index in 0..<size { value |= UInt64(buffer[start + index]) << (8 * UInt64(index)) }
         return value
+    }
+
+    /// `count` bytes decoded as UTF-8 (invalid sequences replaced, as before).
+    private mutating func utf8Text(_ count: Int) throws(WardenError) -> String {
+        let start = try reserve(count)
+        return String(decoding: buffer[start..<start + count], as: UTF8.self)
     }
 
     /// A newline-terminated text argument, found by searching the buffer (not byte by byte).

@@ -4,7 +4,10 @@
 /// Mutable objects (lists, dicts, sets, instances built by a call) live in the machine's object
 /// table and are referenced by id, so that the memo shares them as Python does. Tuples nest
 /// inline, with their depth bounded so that hostile nesting cannot exhaust the stack.
-public indirect enum PickleValue: Sendable {
+///
+/// Only a global is boxed (its three strings would triple every value's size); the other cases
+/// are stored inline, so pushing an integer or a memo reference allocates nothing.
+public enum PickleValue: Sendable {
     case none
     case bool(Bool)
     case int(Int64)
@@ -16,7 +19,7 @@ public indirect enum PickleValue: Sendable {
     /// A byte string; `value` is nil when it was too large to keep.
     case bytes(count: Int64, value: [UInt8]?, offset: Int64)
     /// A module attribute resolved by GLOBAL, STACK_GLOBAL or INST.
-    case global(PickleGlobal)
+    indirect case global(PickleGlobal)
     /// A tuple (items beyond the kept maximum are dropped; `count` is the real length).
     case tuple(items: [PickleValue], count: Int, depth: Int)
     /// A reference to a mutable object in the machine's table.
@@ -51,22 +54,30 @@ public indirect enum PickleValue: Sendable {
 
 /// A module attribute a pickle names: `module.name`, where the name may be dotted (protocol 4).
 public struct PickleGlobal: Sendable, Hashable, CustomStringConvertible {
-    public var module: String
-    public var name: String
+    public let module: String
+    public let name: String
+    /// `module.name` with Python 2 module names mapped as Python 3's unpickler maps them
+    /// (`__builtin__` → `builtins`, `copy_reg` → `copyreg`). Computed once: every rule and every
+    /// call of a pickle looks it up.
+    public let qualifiedName: String
 
     public init(module: String, name: String) {
         self.module = module
         self.name = name
-    }
-
-    /// `module.name` with Python 2 module names mapped as Python 3's unpickler maps them
-    /// (`__builtin__` → `builtins`, `copy_reg` → `copyreg`).
-    public var qualifiedName: String {
         let mapped = PickleGlobal.python2Modules[module] ?? module
-        return name.isEmpty ? mapped : mapped + "." + name
+        self.qualifiedName = name.isEmpty ? mapped : mapped + "." + name
     }
 
     public var description: String { qualifiedName }
+
+    public static func == (lhs: PickleGlobal, rhs: PickleGlobal) -> Bool {
+        lhs.module == rhs.module && lhs.name == rhs.name
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(module)
+        hasher.combine(name)
+    }
 
     static let python2Modules: [String: String] = [
         "__builtin__": "builtins", "copy_reg": "copyreg", "exceptions": "builtins", "cPickle": "pickle",

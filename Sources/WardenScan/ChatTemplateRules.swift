@@ -19,7 +19,9 @@ enum ChatTemplateRules {
         var problems: [Problem] = []
         for block in blocks(of: template) {
             let (identifiers, literals) = tokens(of: block)
-            let joinedLiterals = literals.joined()
+            // Concatenated in place: `joined()` is not specialised for [String] here, and its
+            // generic path looks up Sequence's associated types at run time on first use.
+            let joinedLiterals = literals.reduce(into: "") { $0 += $1 }
             for name in identifiers where isDunder(name) {
                 problems.append(Problem(severity: .critical, construct: name, message: "the template reads '\(name)', which reaches Python object internals"))
             }

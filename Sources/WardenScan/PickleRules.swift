@@ -102,14 +102,14 @@ package enum PickleRules {
 
     /// `torch.nn.modules.<file>.<Class>`: the standard layers of a pickled nn.Module.
     static func isTorchModuleClass(_ name: String) -> Bool {
-        let parts = name.split(separator: ".")
+        let parts = dottedParts(name)
         return parts.count == 5 && parts[0] == "torch" && parts[1] == "nn" && parts[2] == "modules" && isClassName(parts[4])
     }
 
     /// scikit-learn classes (`sklearn.<…>.<Class>`, private modules included, no dunder
     /// attributes) and SciPy's sparse matrices and arrays.
     static func isEstimatorClass(_ name: String) -> Bool {
-        let parts = name.split(separator: ".")
+        let parts = dottedParts(name)
         guard parts.count >= 3, !parts.contains(where: { $0.hasPrefix("__") }) else { return false }
         if parts[0] == "sklearn" {
             // Not the test and development helpers, which can run code.
@@ -123,8 +123,26 @@ package enum PickleRules {
     }
 
     static func isClassName(_ text: Substring) -> Bool {
-        guard let first = text.unicodeScalars.first else { return false }
-        return ("A"..."Z").contains(first)
+        guard let first = text.utf8.first else { return false }
+        return (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(first)
+    }
+
+    /// The parts of a dotted name, split at each "." byte, empty parts left out. Python splits
+    /// dotted names at every "." code point; Swift's `Character` view would glue a "." to a
+    /// following combining mark and miss that split (and segments Unicode on every name).
+    static func dottedParts(_ name: String) -> [Substring] {
+        var parts: [Substring] = []
+        var start = name.utf8.startIndex
+        var index = start
+        while index != name.utf8.endIndex {
+            if name.utf8[index] == UInt8(ascii: ".") {
+                if start != index { parts.append(name[start..<index]) }
+                start = name.utf8.index(after: index)
+            }
+            index = name.utf8.index(after: index)
+        }
+        if start != index { parts.append(name[start..<index]) }
+        return parts
     }
 
     // MARK: - The denylist
@@ -188,12 +206,13 @@ package enum PickleRules {
     /// The denylist entry that matches a qualified name, if any.
     /// The first entry of the list for a name, or for a dotted prefix of it (a module), wins.
     package static func denied(_ name: String) -> Denied? {
-        // The name and each prefix ending before a dot, looked up in a table, keeping list order.
+        // The name and each prefix ending before a "." byte (see `dottedParts`), looked up in a
+        // table, keeping list order.
         var best = denylistIndex[name]
-        var prefix = Substring(name)
-        while let dot = prefix.lastIndex(of: ".") {
-            prefix = prefix[..<dot]
-            if let index = denylistIndex[String(prefix)] { best = min(best ?? index, index) }
+        var end = name.utf8.endIndex
+        while let dot = name.utf8[..<end].lastIndex(of: UInt8(ascii: ".")) {
+            end = dot
+            if let index = denylistIndex[String(name[..<dot])] { best = min(best ?? index, index) }
         }
         return best.map { denylist[$0] }
     }
@@ -206,7 +225,7 @@ package enum PickleRules {
 
     /// Whether a dotted name reaches Python object internals (`x.__globals__`, `f.__code__`).
     package static func reachesInternals(_ global: PickleGlobal) -> Bool {
-        global.name.split(separator: ".").contains { $0.hasPrefix("__") && $0.hasSuffix("__") && $0.count > 4 }
+        dottedParts(global.name).contains { $0.hasPrefix("__") && $0.hasSuffix("__") && $0.utf8.count > 4 }
             && !["copyreg.__newobj__", "copyreg.__newobj_ex__"].contains(global.qualifiedName)
     }
 }
