@@ -66,9 +66,8 @@ struct ModelScanCommand: AsyncParsableCommand {
         return String(decoding: try encoder.encode(report), as: UTF8.self)
     }
 
-    /// The text table: one line per file, its findings below, a summary last. Written into one
-    /// string: `[String].joined` is not specialised here, and its generic path looks up
-    /// Sequence's associated types at run time (a walk of every conformance record on first use).
+    /// The text table: one line per file, its findings below, a summary last, written into one
+    /// string (see `Array.concatenated(separator:)` for why not `joined`).
     static func render(_ report: ScanReport) -> String {
         var text = ""
         func line(_ content: String) {

@@ -473,8 +473,7 @@ public struct PickleMachine {
         case .tuple(let items, let count, _):
             var parts: [String] = []
             for item in items.prefix(6) { parts.append(describe(item, depth: depth + 1, budget: &budget)) }
-            let inner = parts.joined(separator: ", ")
-            return "(" + inner + (count > 6 ? ", …" : count == 1 ? "," : "") + ")"
+            return "(" + parts.concatenated(separator: ", ") + (count > 6 ? ", …" : count == 1 ? "," : "") + ")"
         case .object(let id):
             let object = objects[id]
             switch object.kind {

@@ -296,7 +296,7 @@ public struct PickleReader {
             if scalar == "\\", index + 1 < scalars.count, scalars[index + 1] == "u" || scalars[index + 1] == "U" {
                 let width = scalars[index + 1] == "u" ? 4 : 8
                 if index + 2 + width <= scalars.count,
-                    let value = UInt32(String(String.UnicodeScalarView(scalars[index + 2..<index + 2 + width])), radix: 16),
+                    let value = ScalarDigits.value(scalars[index + 2..<index + 2 + width], radix: 16),
                     let decoded = Unicode.Scalar(value)
                 {
                     out.append(decoded)

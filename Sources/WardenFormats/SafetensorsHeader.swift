@@ -91,7 +91,7 @@ public struct SafetensorsHeader: Sendable {
             }
             let (bytes, over) = elements.multipliedReportingOverflow(by: size)
             if over || bytes != end - begin {
-                problems.append("tensor '\(name)' has \(end - begin) bytes but shape [\(shape.map(String.init).joined(separator: ", "))] × \(dtype) needs \(over ? "more than Int64" : String(bytes))")
+                problems.append("tensor '\(name)' has \(end - begin) bytes but shape [\(shape.map(String.init).concatenated(separator: ", "))] × \(dtype) needs \(over ? "more than Int64" : String(bytes))")
             }
             tensors.append((name, dtype, shape, begin, end))
         }

@@ -19,9 +19,7 @@ enum ChatTemplateRules {
         var problems: [Problem] = []
         for block in blocks(of: template) {
             let (identifiers, literals) = tokens(of: block)
-            // Concatenated in place: `joined()` is not specialised for [String] here, and its
-            // generic path looks up Sequence's associated types at run time on first use.
-            let joinedLiterals = literals.reduce(into: "") { $0 += $1 }
+            let joinedLiterals = literals.concatenated()
             for name in identifiers where isDunder(name) {
                 problems.append(Problem(severity: .critical, construct: name, message: "the template reads '\(name)', which reaches Python object internals"))
             }
@@ -123,14 +121,14 @@ enum ChatTemplateRules {
                         let escape = scalars[index + 1]
                         let width = escape == "x" ? 2 : escape == "u" ? 4 : escape == "U" ? 8 : 0
                         if width > 0, index + 2 + width <= scalars.count,
-                            let value = UInt32(String(String.UnicodeScalarView(scalars[index + 2..<index + 2 + width])), radix: 16),
+                            let value = ScalarDigits.value(scalars[index + 2..<index + 2 + width], radix: 16),
                             let scalar = Unicode.Scalar(value)
                         {
                             text.append(scalar)
                             index += 2 + width
                             continue
                         }
-                        if let octal = UInt32(String(String.UnicodeScalarView(scalars[index + 1..<min(scalars.count, index + 4)])), radix: 8),
+                        if let octal = ScalarDigits.value(scalars[index + 1..<min(scalars.count, index + 4)], radix: 8),
                             index + 4 <= scalars.count, let scalar = Unicode.Scalar(octal)
                         {
                             text.append(scalar)

@@ -54,12 +54,12 @@ extension ScanSession {
     /// Turns what the machine saw into findings, using the allowlists of `context`.
     func grade(_ analysis: PickleAnalysis, at place: Place, context: PickleRules.Context) {
         let member = place.member
-        var called: Set<String> = []
+        var called: Set<QualifiedName> = []
         for call in analysis.calls {
             if let global = call.global {
-                called.insert(global.qualifiedName)
+                called.insert(QualifiedName(global.qualifiedName))
                 if Self.constructorLike.contains(global.qualifiedName) {
-                    for argument in call.argumentGlobals { called.insert(argument.qualifiedName) }
+                    for argument in call.argumentGlobals { called.insert(QualifiedName(argument.qualifiedName)) }
                 }
             }
         }
@@ -68,23 +68,24 @@ extension ScanSession {
             guard let arguments = call.stringArguments, arguments.count == 2 else { return false }
             return ["latin1", "latin-1", "iso-8859-1"].contains(arguments[1].lowercased())
         }
-        var seen: Set<String> = []
+        var seen: Set<QualifiedName> = []
         for entry in analysis.imports {
             let name = entry.global.qualifiedName
-            guard seen.insert(name).inserted else { continue }
-            if name == "_codecs.encode" && latin1 && called.contains(name) { continue }
+            guard seen.insert(QualifiedName(name)).inserted else { continue }
+            let isCalled = called.contains(QualifiedName(name))
+            if name == "_codecs.encode" && latin1 && isCalled { continue }
             if PickleRules.reachesInternals(entry.global) {
                 add(.critical, "pickle.dunder-global", "\(entry.opcode) resolves '\(name)', which reaches Python object internals",
                     construct: name, member: member, offset: entry.offset,
                     fix: "Do not load this file: no model needs a dunder attribute as a global.")
             } else if let denied = PickleRules.denied(name) {
-                let use = called.contains(name) ? "calls" : "imports"
+                let use = isCalled ? "calls" : "imports"
                 add(denied.severity, "pickle.denylisted-global", "the pickle \(use) '\(name)', which \(denied.why)",
                     construct: name, member: member, offset: entry.offset,
                     fix: "Do not load this file with pickle, torch.load or joblib.load; re-export the weights as safetensors from a trusted source.")
             } else if PickleRules.isAllowed(name, in: context) {
                 continue
-            } else if called.contains(name) {
+            } else if isCalled {
                 add(.high, "pickle.unknown-call", "the pickle calls '\(name)', which is not on the allowlist for this format",
                     construct: name, member: member, offset: entry.offset,
                     fix: "Load only if you trust the producer and '\(name)' is expected; otherwise re-export as safetensors.")
@@ -151,6 +152,15 @@ extension ScanSession {
         default:
             add(.medium, "pickle.anomaly", anomaly.message, member: member, offset: anomaly.offset, fix: "Check the file's origin.")
         }
+    }
+
+    /// A qualified name as a set element. A set of this type is specialised only in this module,
+    /// which is built without mangled-name metadata lookups; a `Set<String>`'s specialisation is
+    /// shared with (and may be taken from) dependencies built with them, and its first resize then
+    /// walks every conformance record of the binary on the scanning thread.
+    struct QualifiedName: Hashable {
+        var text: String
+        init(_ text: String) { self.text = text }
     }
 
     /// Allowlisted callables that call (or instantiate) the globals given as their arguments.

@@ -1,5 +1,6 @@
 import Testing
 import WardenCore
+import WardenFormats
 
 @testable import WardenScan
 
