@@ -11,8 +11,8 @@ ensure_venv numpy scikit-learn joblib onnx safetensors gguf h5py picklescan mode
 command -v hyperfine >/dev/null || apt-get install -y hyperfine >/dev/null 2>&1 \
     || { echo "hyperfine is missing and apt-get could not install it" >&2; exit 2; }
 # The shipped binary: `warden model scan --quiet` from a release build with the Swift runtime linked
-# statically (`--static-swift-stdlib`, as the README's install line builds it), so start-up is ~4 ms
-# instead of ~9 ms. SCAN_BENCH=1 measures ScanBench (Fuzz/) instead: Scanner.scan(paths:) alone, in a
+# statically (`--static-swift-stdlib`, as the README's install line builds it; start-up ~9 ms, ~4 ms
+# of it the loader relocating the 230 MB binary). SCAN_BENCH=1 measures ScanBench (Fuzz/) instead: Scanner.scan(paths:) alone, in a
 # release build of Core, Formats and Scan.
 # WARDEN_BIN=path times that warden binary instead of building one.
 if [ -n "${WARDEN_BIN:-}" ]; then
