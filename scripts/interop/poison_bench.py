@@ -9,9 +9,9 @@ at the planted share (the top `planted` scores). ART: SpectralSignatureDefense a
 whose flags poison_art.py writes to DATA_DIR/art.json (skipped when that file is absent). Every
 anchor is scored on every kind, whether or not it looks for that kind.
 
-The anchors do not depend on warden: they are saved to DATA_DIR/anchors.json, and with
-WARDEN_POISON_KEEP=1 a saved result (with its seconds) is reused, so a new warden build is re-scored
-in a few minutes. WARDEN "-" computes and saves the anchors only.
+The anchors do not depend on warden: they are saved to DATA_DIR/anchors.json (after each table, so
+an interrupted run keeps them), and with WARDEN_POISON_KEEP=1 a saved result (with its seconds) is
+reused, so a new warden build is re-scored in a few minutes. WARDEN "-" computes and saves the anchors only.
 
 Usage: poison_bench.py DATA_DIR WARDEN [SEED]   (prints Markdown tables; writes DATA_DIR/results.json)
 """
@@ -103,6 +103,8 @@ def main():
                 row["art_" + method] = score(art[name][method]["flags"], truth, len(y))
                 row["art_" + method + "_seconds"] = art[name][method]["seconds"]
         saved[name] = {key: value for key, value in row.items() if key.startswith(("cleanlab", "pyod", "art"))}
+        with open(anchors_path, "w") as f:  # after every table: an interrupted run keeps what it computed
+            json.dump(saved, f, indent=1)
         results.append(row)
         print(f"{name}: warden {row.get('warden')} {reasons}", file=sys.stderr)
     with open(anchors_path, "w") as f:
