@@ -14,6 +14,7 @@ struct DataScanCommand: ParsableCommand {
             thresholds, confident joint, pruning by the estimated noise matrix, as cleanlab's \
             find_label_issues) on out-of-sample probabilities from seeded stratified K-fold \
             cross-validation of --model averaged with the 10 nearest neighbours' label frequencies, \
+            then refitted once on the rows it did not flag (--refit-rounds; 0 is a single pass), \
             exact and near duplicates with conflicting labels, outliers (a seeded Isolation Forest \
             and a Mahalanobis distance on normal scores must agree; a robust z-score over 100 is \
             enough alone), and two backdoor detectors on the last hidden layer of \
@@ -54,6 +55,8 @@ struct DataScanCommand: ParsableCommand {
     @Option(help: "Cross-validation folds.") var folds: Int = 5
     @Option(help: "Seed for the folds, network training and the Isolation Forest.") var seed: UInt64 = 0
     @Option(help: "Epochs per fold for an mlp:/cnn: model.") var epochs: Int = 30
+    @Option(help: "Times confident learning is refitted on the rows it did not flag (model, neighbour vote and thresholds; 0: a single pass, as cleanlab).")
+    var refitRounds: Int = 1
     @Option(help: "The fraction of flagged rows above which the verdict is 'suspicious'.") var maxFlaggedFraction: Double = 0.01
     @Option(help: "Write the flagged 0-based row indices here, one per line (atomically).") var flaggedOut: String?
     @Option(help: "Write a self-contained HTML report here (atomically).") var html: String?
@@ -65,12 +68,14 @@ struct DataScanCommand: ParsableCommand {
 
     func validate() throws {
         guard (0...1).contains(maxFlaggedFraction) else { throw ValidationError("--max-flagged-fraction must be in 0…1, got \(maxFlaggedFraction)") }
+        guard (0...5).contains(refitRounds) else { throw ValidationError("--refit-rounds must be in 0…5, got \(refitRounds)") }
     }
 
     func run() throws {
         var configuration = PoisonScanner.Configuration()
         configuration.model = try ProbabilityModel(parsing: model, epochs: epochs)
         configuration.folds = folds
+        configuration.refitRounds = refitRounds
         configuration.seed = seed
         configuration.maxFlaggedFraction = maxFlaggedFraction
         let table = try FeatureTable(LabeledDataset(csv: data, label: label))

@@ -52,6 +52,48 @@ struct PoisoningDetectorTests {
         #expect(result.predicted[7] == 0)  // doubtful but not confidently another class: kept
     }
 
+    /// Thresholds from chosen rows: rows 5 and 6 (label 0, p(0) = 0.1) drag the class-0 threshold
+    /// down to 0.557; from the other label-0 rows it is 0.74, so row 3 (p(0) = 0.7) is no longer
+    /// confidently 0, the calibrated joint for label 0 goes from [5, 2] to [4, 3], and row 4
+    /// (p(0) = 0.3, the next largest margin) becomes an issue too.
+    @Test func confidentLearningThresholdsFromChosenRows() {
+        let labels = [0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1]
+        let p0: [Float] = [0.95, 0.9, 0.85, 0.7, 0.3, 0.1, 0.1, 0.1, 0.15, 0.2, 0.1]
+        let probabilities = p0.flatMap { [$0, 1 - $0] }
+        let all = ConfidentLearning(labels: labels, probabilities: probabilities, classes: 2)
+        #expect(abs(all.thresholds[0] - 3.9 / 7) < 1e-6)
+        #expect(all.confidentJoint == [5, 2, 0, 4])
+        #expect(all.isIssue.indices.filter { all.isIssue[$0] } == [5, 6])
+        let kept = (0..<11).map { $0 != 5 && $0 != 6 }
+        let chosen = ConfidentLearning(labels: labels, probabilities: probabilities, classes: 2, thresholdRows: kept)
+        #expect(abs(chosen.thresholds[0] - 0.74) < 1e-6)
+        #expect(abs(chosen.thresholds[1] - all.thresholds[1]) < 1e-9)
+        #expect(chosen.confidentJoint == [4, 3, 0, 4])
+        #expect(chosen.isIssue.indices.filter { chosen.isIssue[$0] } == [4, 5, 6])
+        // A class with no chosen row falls back to all its rows.
+        let none = ConfidentLearning(labels: labels, probabilities: probabilities, classes: 2, thresholdRows: [Bool](repeating: false, count: 11))
+        #expect(none.thresholds == all.thresholds)
+    }
+
+    /// Training only on chosen rows: every row is still predicted (out of sample), and rows whose
+    /// labels were flipped get more of their true class once the flipped rows leave training.
+    @Test func crossValidationCanLeaveRowsOutOfTraining() throws {
+        let planter = PoisonPlanter(classes: 2, width: 3, separation: 1)
+        let sample = planter.plant(.systematicFlips, fraction: 0.2, in: planter.clean(rows: 200, seed: 4), seed: 6)
+        let table = try FeatureTable(LabeledDataset(
+            features: Tensor(shape: [sample.rows, sample.width], scalars: sample.features), labels: sample.labels.map(Int64.init),
+            classes: ClassLabels(names: ["a", "b"]), featureNames: ["x", "y", "z"], source: "planted"))
+        let model = ProbabilityModel.logisticRegression(l2: ProbabilityModel.defaultL2)
+        let all = try CrossValidatedProbabilities(table, model: model, folds: 5, seed: 1)
+        let same = try CrossValidatedProbabilities(table, model: model, folds: 5, seed: 1, training: [Bool](repeating: true, count: sample.rows))
+        #expect(all.probabilities == same.probabilities)
+        let poisoned = Set(sample.poisoned)
+        let clean = try CrossValidatedProbabilities(table, model: model, folds: 5, seed: 1, training: (0..<sample.rows).map { !poisoned.contains($0) })
+        #expect(clean.probabilities.allSatisfy(\.isFinite))
+        func meanTrueClass(_ p: [Float]) -> Double { sample.poisoned.reduce(0.0) { $0 + Double(p[$1 * 2]) } / Double(poisoned.count) }
+        #expect(meanTrueClass(clean.probabilities) > meanTrueClass(all.probabilities) + 0.05, "\(meanTrueClass(clean.probabilities)) vs \(meanTrueClass(all.probabilities))")
+    }
+
     @Test func roundingKeepsTheTotal() {
         #expect(ConfidentLearning.roundPreservingTotal([0.4, 0.4, 1.2]) == [1, 0, 1])
         #expect(ConfidentLearning.roundPreservingTotal([2.5, 2.5]).reduce(0, +) == 5)
@@ -109,5 +151,13 @@ struct PoisoningDetectorTests {
         #expect(abs(knn.distances[1 * 2] - 0.0001) < 1e-5)
         #expect(Array(knn.neighbours(of: 3)) == [2, 4])
         #expect(throws: WardenError.self) { try NearestNeighbors(points: points, rows: 5, width: 2, k: 5) }
+        // Only candidate rows are neighbours; every row (a non-candidate too) gets its k nearest of them.
+        let candidates = [true, false, true, true, false]
+        let some = try NearestNeighbors(points: points, rows: 5, width: 2, k: 2, block: 2, candidates: candidates)
+        #expect(Array(some.neighbours(of: 1)) == [0, 2])
+        #expect(Array(some.neighbours(of: 4)) == [0, 2])
+        #expect(Array(some.neighbours(of: 0)) == [2, 3])
+        #expect(throws: WardenError.self) { try NearestNeighbors(points: points, rows: 5, width: 2, k: 3, candidates: candidates) }
+        #expect(throws: WardenError.self) { try NearestNeighbors(points: points, rows: 5, width: 2, k: 2, candidates: [true]) }
     }
 }

@@ -12,9 +12,16 @@ public struct NearestNeighbors: Sendable {
 
     /// - Parameters:
     ///   - points: row-major `rows × width`.
-    /// - Throws: `.invalidInput` when there are not more than `k` rows.
-    public init(points: [Float], rows: Int, width: Int, k: Int, block: Int = 512) throws {
+    ///   - candidates: when given (one flag per row), only the rows flagged `true` can be
+    ///     neighbours; every row still gets its `k` nearest of them (itself excluded).
+    /// - Throws: `.invalidInput` when there are not more than `k` rows (candidates).
+    public init(points: [Float], rows: Int, width: Int, k: Int, block: Int = 512, candidates: [Bool]? = nil) throws {
         guard rows > k, k > 0 else { throw WardenError.invalidInput("\(rows) rows are too few for \(k) nearest neighbours") }
+        if let candidates {
+            guard candidates.count == rows else { throw WardenError.invalidInput("\(candidates.count) candidate flags for \(rows) rows") }
+            let count = candidates.reduce(0) { $0 + ($1 ? 1 : 0) }
+            guard count > k else { throw WardenError.invalidInput("\(count) candidate rows are too few for \(k) nearest neighbours") }
+        }
         let all = try Tensor(shape: [rows, width], scalars: points)
         var norms = [Float](repeating: 0, count: rows)
         for row in 0..<rows {
@@ -33,7 +40,7 @@ public struct NearestNeighbors: Sendable {
                 // A bounded insertion list of the k best (distance, index).
                 var best: [(Float, Int)] = []
                 best.reserveCapacity(k + 1)
-                for other in 0..<rows where other != row {
+                for other in 0..<rows where other != row && candidates?[other] != false {
                     let d2 = Swift.max(0, norms[row] + norms[other] - 2 * dots[local * rows + other])
                     if best.count == k, let last = best.last, d2 >= last.0 { continue }
                     var position = best.count

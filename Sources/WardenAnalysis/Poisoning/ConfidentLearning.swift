@@ -19,16 +19,28 @@ public struct ConfidentLearning: Sendable {
     /// Each row's most probable class.
     public let predicted: [Int]
 
-    public init(labels: [Int], probabilities: [Float], classes k: Int) {
+    /// - Parameter thresholdRows: when given (one flag per row), the per-class thresholds are the
+    ///   mean self-confidence over the rows flagged `true` only (over all rows of a class that has
+    ///   none) — e.g. the rows an earlier pass did not flag, whose self-confidence the flipped
+    ///   rows do not drag down.
+    public init(labels: [Int], probabilities: [Float], classes k: Int, thresholdRows: [Bool]? = nil) {
         let n = labels.count
         func p(_ row: Int, _ c: Int) -> Double { Double(probabilities[row * k + c]) }
         var counts = [Int](repeating: 0, count: k)
         var sums = [Double](repeating: 0, count: k)
+        var keptCounts = [Int](repeating: 0, count: k)
+        var keptSums = [Double](repeating: 0, count: k)
         for (row, label) in labels.enumerated() {
             counts[label] += 1
             sums[label] += p(row, label)
+            if thresholdRows?[row] == true {
+                keptCounts[label] += 1
+                keptSums[label] += p(row, label)
+            }
         }
-        let thresholds = (0..<k).map { counts[$0] > 0 ? sums[$0] / Double(counts[$0]) : 1.0 }
+        let thresholds = (0..<k).map { c in
+            keptCounts[c] > 0 ? keptSums[c] / Double(keptCounts[c]) : counts[c] > 0 ? sums[c] / Double(counts[c]) : 1.0
+        }
         var joint = [Double](repeating: 0, count: k * k)
         var predicted = [Int](repeating: 0, count: n)
         for (row, label) in labels.enumerated() {

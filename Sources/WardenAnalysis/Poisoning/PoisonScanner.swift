@@ -15,6 +15,12 @@ public struct PoisonScanner: Sendable {
         /// The weight of the neighbours' (leave-one-out, smoothed) label frequencies in the
         /// probabilities confident learning ranks; the rest is the cross-validated model's.
         public var neighbourWeight: Double
+        /// How many times confident learning is refitted on the rows it did not flag: the model
+        /// cross-validated again with the flagged rows left out of training (every row still
+        /// predicted out of sample), the neighbour vote taken among unflagged rows only, the
+        /// per-class thresholds averaged over unflagged rows, then every row ranked again. Flipped
+        /// labels bias the first fit towards themselves; 0 is cleanlab's single pass.
+        public var refitRounds: Int
         /// The robust z-score that votes "outlier" with the Isolation Forest when the Mahalanobis
         /// distance is not available (too many features or too few rows).
         public var robustZThreshold: Double
@@ -51,7 +57,7 @@ public struct PoisonScanner: Sendable {
 
         public init(
             model: ProbabilityModel = .logisticRegression(l2: ProbabilityModel.defaultL2), folds: Int = 5, seed: UInt64 = 0,
-            neighbours: Int = 10, neighbourWeight: Double = 0.5, robustZThreshold: Double = 8, extremeZ: Double = 100,
+            neighbours: Int = 10, neighbourWeight: Double = 0.5, refitRounds: Int = 1, robustZThreshold: Double = 8, extremeZ: Double = 100,
             mahalanobisQuantile: Double = 0.9999, isolationThreshold: Double = 0.62, nearDuplicateDistance: Double = 1e-3,
             maxFlaggedFraction: Double = 0.01,
             backdoor: BackdoorDetector.Configuration? = BackdoorDetector.Configuration(), representationModel: ProbabilityModel? = nil,
@@ -63,6 +69,7 @@ public struct PoisonScanner: Sendable {
             self.seed = seed
             self.neighbours = neighbours
             self.neighbourWeight = neighbourWeight
+            self.refitRounds = refitRounds
             self.robustZThreshold = robustZThreshold
             self.extremeZ = extremeZ
             self.mahalanobisQuantile = mahalanobisQuantile
@@ -136,14 +143,14 @@ public struct PoisonScanner: Sendable {
             let name = table.classes.names[table.classCounts.firstIndex { $0 > 0 && $0 < 2 }!]
             throw WardenError.invalidInput("'\(table.source)': class '\(name)' has a single row; every class needs at least 2 for cross-validation")
         }
-        let total = c.folds + 4
+        let rounds = Swift.max(0, c.refitRounds)
+        let total = c.folds * (1 + rounds) + 4
         progress(Progress(step: "cross-validation", done: 0, total: total))
         let cv = try CrossValidatedProbabilities(table, model: c.model, folds: c.folds, seed: c.seed) { fold in
             progress(Progress(step: "cross-validation", done: fold, total: total))
         }
         let k = Swift.min(c.neighbours, n - 1)
         let neighbours = try NearestNeighbors(points: table.standardized, rows: n, width: table.width, k: k)
-        progress(Progress(step: "neighbours", done: c.folds + 1, total: total))
         let disagreement = (0..<n).map { row in
             Double(neighbours.neighbours(of: row).filter { table.labels[$0] != table.labels[row] }.count) / Double(k)
         }
@@ -152,17 +159,42 @@ public struct PoisonScanner: Sendable {
         // err differently (a linear boundary against local density), so together they find more
         // flips with fewer false ones than either (docs/BENCHMARKS.md).
         let classCount = table.classes.count
-        var ensemble = cv.probabilities
-        for row in 0..<n {
-            var frequencies = [Double](repeating: 0.1, count: classCount)
-            for other in neighbours.neighbours(of: row) { frequencies[table.labels[other]] += 1 }
-            let sum = Double(k) + 0.1 * Double(classCount)
-            for cls in 0..<classCount {
-                let model = Double(cv.probabilities[row * classCount + cls])
-                ensemble[row * classCount + cls] = Float((1 - c.neighbourWeight) * model + c.neighbourWeight * frequencies[cls] / sum)
+        func mixed(_ probabilities: [Float], _ neighbours: NearestNeighbors) -> [Float] {
+            var ensemble = probabilities
+            for row in 0..<n {
+                var frequencies = [Double](repeating: 0.1, count: classCount)
+                for other in neighbours.neighbours(of: row) { frequencies[table.labels[other]] += 1 }
+                let sum = Double(k) + 0.1 * Double(classCount)
+                for cls in 0..<classCount {
+                    let model = Double(probabilities[row * classCount + cls])
+                    ensemble[row * classCount + cls] = Float((1 - c.neighbourWeight) * model + c.neighbourWeight * frequencies[cls] / sum)
+                }
             }
+            return ensemble
         }
-        let learning = ConfidentLearning(labels: table.labels, probabilities: ensemble, classes: classCount)
+        let ensemble = mixed(cv.probabilities, neighbours)
+        var learning = ConfidentLearning(labels: table.labels, probabilities: ensemble, classes: classCount)
+        // Refit on the rows confident learning did not flag: the flipped rows pulled the first
+        // model, the neighbour vote and the per-class thresholds towards their wrong labels.
+        var refits = 0
+        for round in 0..<rounds {
+            let kept = learning.isIssue.map { !$0 }
+            guard kept.contains(false), let keptNeighbours = try? NearestNeighbors(
+                points: table.standardized, rows: n, width: table.width, k: k, candidates: kept) else { break }
+            let refit: [Float]
+            if case .onnx = c.model {
+                refit = cv.probabilities  // a given model is not retrained
+            } else {
+                refit = try CrossValidatedProbabilities(table, model: c.model, folds: c.folds, seed: c.seed, training: kept) { fold in
+                    progress(Progress(step: "refit", done: c.folds * (1 + round) + fold, total: total))
+                }.probabilities
+            }
+            learning = ConfidentLearning(
+                labels: table.labels, probabilities: mixed(refit, keptNeighbours), classes: classCount, thresholdRows: kept)
+            refits += 1
+        }
+        let base = c.folds * (1 + rounds)
+        progress(Progress(step: "neighbours", done: base + 1, total: total))
         let duplicates = DuplicateLabelConflicts(
             table: table, neighbours: neighbours, nearDistance: Float(c.nearDuplicateDistance * Double(table.width).squareRoot())
         ) { rows in
@@ -186,7 +218,7 @@ public struct PoisonScanner: Sendable {
         // below χ²(p)'s: real tables are over-dispersed, so χ²(p) alone calls their tails outliers.
         let mahalanobisCut = mahalanobis.map { $0.cut(c.mahalanobisQuantile) }
         let forest = IsolationForest(values: table.standardized, rows: n, width: table.width, seed: c.seed)
-        progress(Progress(step: "outliers", done: c.folds + 2, total: total))
+        progress(Progress(step: "outliers", done: base + 2, total: total))
 
         var reasons = [[PoisonScanReport.Reason]](repeating: [], count: n)
         var backdoorSummary: PoisonScanReport.Backdoor?
@@ -212,7 +244,7 @@ public struct PoisonScanner: Sendable {
                 backdoorDetectors = [.init(name: "activation_clustering", flagged: 0, threshold: "-", note: summary.representation)]
             }
         }
-        progress(Progress(step: "backdoors", done: c.folds + 3, total: total))
+        progress(Progress(step: "backdoors", done: base + 3, total: total))
         var counts: [String: Int] = [:]
         // The Isolation Forest and the Mahalanobis distance must agree (each alone fires on the tails
         // of real, skewed or discrete tables); a value far beyond any plausible scale (a typo, a
@@ -293,7 +325,7 @@ public struct PoisonScanner: Sendable {
             PoisonScanReport.Detector(
                 name: "confident_learning", flagged: counts["confident_learning", default: 0],
                 threshold: "per-class mean self-confidence, prune by noise rate",
-                note: "\(c.folds)-fold \(c.model) (accuracy \(String(format: "%.3f", cv.accuracy))) averaged \(String(format: "%.2g", 1 - c.neighbourWeight))/\(String(format: "%.2g", c.neighbourWeight)) with \(k)-NN label frequencies"),
+                note: "\(c.folds)-fold \(c.model) (accuracy \(String(format: "%.3f", cv.accuracy))) averaged \(String(format: "%.2g", 1 - c.neighbourWeight))/\(String(format: "%.2g", c.neighbourWeight)) with \(k)-NN label frequencies" + (refits > 0 ? ", refitted \(refits)× on the unflagged rows" : "")),
             .init(name: "knn", flagged: counts["knn", default: 0], threshold: "most of \(k) neighbours disagree (informs confident learning)", note: nil),
             .init(name: "duplicates", flagged: duplicates.group.count, threshold: "exact, or distance ≤ \(c.nearDuplicateDistance)·√F", note: nil),
             .init(name: "robust_z", flagged: counts["robust_z", default: 0], threshold: "max |z| > \(c.robustZThreshold) (alone: > \(c.extremeZ))", note: nil),

@@ -103,14 +103,23 @@ public struct CrossValidatedProbabilities: Sendable {
     /// The fraction of rows whose most probable class is their label.
     public let accuracy: Double
 
+    /// - Parameter training: when given (one flag per row), each fold's model is trained only on
+    ///   the rows flagged `true` outside the fold (all outside rows when that leaves none); every
+    ///   row is still predicted by the model of its own fold. The folds do not depend on it.
     /// - Throws: `.invalidInput` when a class has fewer rows than folds allow, or training fails.
-    public init(_ table: FeatureTable, model: ProbabilityModel, folds: Int, seed: UInt64, progress: (Int) -> Void = { _ in }) throws {
+    public init(
+        _ table: FeatureTable, model: ProbabilityModel, folds: Int, seed: UInt64, training: [Bool]? = nil, progress: (Int) -> Void = { _ in }
+    ) throws {
         let split = try StratifiedKFold(labels: table.labels, folds: folds, seed: seed)
         let k = table.classes.count
         var probabilities = [Float](repeating: 0, count: table.rows * k)
         for fold in 0..<folds {
-            let (train, test) = split.split(fold)
+            var (train, test) = split.split(fold)
             guard !test.isEmpty else { continue }
+            if let training {
+                let kept = train.filter { training[$0] }
+                if !kept.isEmpty { train = kept }
+            }
             let fitted = try model.fit(table, rows: train, seed: seed &+ UInt64(fold))
             let p = try fitted.probabilities(table, rows: test)
             for (i, row) in test.enumerated() {
