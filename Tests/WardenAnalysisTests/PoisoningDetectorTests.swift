@@ -89,7 +89,7 @@ struct PoisoningDetectorTests {
         #expect(all.probabilities == same.probabilities)
         let poisoned = Set(sample.poisoned)
         let clean = try CrossValidatedProbabilities(table, model: model, folds: 5, seed: 1, training: (0..<sample.rows).map { !poisoned.contains($0) })
-        #expect(clean.probabilities.allSatisfy(\.isFinite))
+        #expect(clean.probabilities.allSatisfy { $0.isFinite })
         func meanTrueClass(_ p: [Float]) -> Double { sample.poisoned.reduce(0.0) { $0 + Double(p[$1 * 2]) } / Double(poisoned.count) }
         #expect(meanTrueClass(clean.probabilities) > meanTrueClass(all.probabilities) + 0.05, "\(meanTrueClass(clean.probabilities)) vs \(meanTrueClass(all.probabilities))")
     }
