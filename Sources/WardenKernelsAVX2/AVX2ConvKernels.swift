@@ -211,6 +211,164 @@ package enum AVX2ConvKernels {
         }
     }
 
+    /// Pixels of the channels-in-lanes tile (see
+    /// ``laneConvolution(pixels:pixelOffsets:depth:offsets:padded:weights:groups:bias:relu:out:ld:)``).
+    package static let lanePixels = 6
+
+    /// One image's convolution with output channels in vector lanes, 16 at a time (channel group `g` =
+    /// channels `16g..<16g+16`): output pixel `q`, channel `c` is `Σ_p weights[g][p][c − 16g] ·
+    /// padded[pixelOffsets[q] + offsets[p]]` summed in `p` order from zero (the order and multiply-add of
+    /// this target's GEMM micro-kernel, so the same bits as the other paths), plus `bias[c]`, then ReLU when
+    /// `relu`. `weights` is `[group][p][16]` (zero past the last channel), `bias` (when given) has 16 values
+    /// per group; `out` is pixel-major, pixel `q`'s channels of group `g` at `out[q·ld + 16(g − groups.lowerBound)]`.
+    /// Only channel groups `groups` are computed. No lanes are wasted on image rows narrower than a
+    /// vector, unlike the pixels-in-lanes kernel.
+    package static func laneConvolution(
+        pixels: Int, pixelOffsets: UnsafePointer<Int>, depth: Int, offsets: UnsafePointer<Int>, padded: UnsafePointer<Float>,
+        weights: UnsafePointer<Float>, groups: Range<Int>, bias: UnsafePointer<Float>?, relu: Bool, out: UnsafeMutablePointer<Float>,
+        ld: Int
+    ) {
+        for g in groups {
+            let wg = weights + g * depth * 16
+            let b = bias.map { $0 + g * 16 }
+            let o = out + (g - groups.lowerBound) * 16
+            var i = 0
+            while i < pixels {
+                let rows = Swift.min(6, pixels - i)
+                // Edge tiles repeat the last pixel (computed, not stored).
+                laneTile(depth: depth, offsets: offsets, x: (padded + pixelOffsets[i + Swift.min(0, rows - 1)], padded + pixelOffsets[i + Swift.min(1, rows - 1)], padded + pixelOffsets[i + Swift.min(2, rows - 1)], padded + pixelOffsets[i + Swift.min(3, rows - 1)], padded + pixelOffsets[i + Swift.min(4, rows - 1)], padded + pixelOffsets[i + Swift.min(5, rows - 1)]), w: wg, bias: b, relu: relu, rows: rows, out: o + i * ld, ld: ld)
+                i += 6
+            }
+        }
+    }
+
+    /// 6 pixels times 16 channels.
+    @inline(__always)
+    static func laneTile(
+        depth: Int, offsets: UnsafePointer<Int>, x: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>), w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+        relu: Bool, rows: Int, out: UnsafeMutablePointer<Float>, ld: Int
+    ) {
+        var c0_0 = SIMD8<Float>(); var c0_1 = SIMD8<Float>()
+        var c1_0 = SIMD8<Float>(); var c1_1 = SIMD8<Float>()
+        var c2_0 = SIMD8<Float>(); var c2_1 = SIMD8<Float>()
+        var c3_0 = SIMD8<Float>(); var c3_1 = SIMD8<Float>()
+        var c4_0 = SIMD8<Float>(); var c4_1 = SIMD8<Float>()
+        var c5_0 = SIMD8<Float>(); var c5_1 = SIMD8<Float>()
+        var pw = UnsafeRawPointer(w)
+        var p = 0
+        while p < depth {
+            let offset = offsets[p]
+            let w0 = pw.loadUnaligned(fromByteOffset: 0, as: SIMD8<Float>.self)
+            let w1 = pw.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+            let a0 = SIMD8<Float>(repeating: x.0[offset])
+            c0_0 = c0_0.addingProduct(a0, w0)
+            c0_1 = c0_1.addingProduct(a0, w1)
+            let a1 = SIMD8<Float>(repeating: x.1[offset])
+            c1_0 = c1_0.addingProduct(a1, w0)
+            c1_1 = c1_1.addingProduct(a1, w1)
+            let a2 = SIMD8<Float>(repeating: x.2[offset])
+            c2_0 = c2_0.addingProduct(a2, w0)
+            c2_1 = c2_1.addingProduct(a2, w1)
+            let a3 = SIMD8<Float>(repeating: x.3[offset])
+            c3_0 = c3_0.addingProduct(a3, w0)
+            c3_1 = c3_1.addingProduct(a3, w1)
+            let a4 = SIMD8<Float>(repeating: x.4[offset])
+            c4_0 = c4_0.addingProduct(a4, w0)
+            c4_1 = c4_1.addingProduct(a4, w1)
+            let a5 = SIMD8<Float>(repeating: x.5[offset])
+            c5_0 = c5_0.addingProduct(a5, w0)
+            c5_1 = c5_1.addingProduct(a5, w1)
+            pw += 64
+            p += 1
+        }
+        if let bias {
+            let b0 = UnsafeRawPointer(bias).loadUnaligned(as: SIMD8<Float>.self)
+            let b1 = UnsafeRawPointer(bias).loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+            c0_0 = c0_0 + b0; c0_1 = c0_1 + b1
+            c1_0 = c1_0 + b0; c1_1 = c1_1 + b1
+            c2_0 = c2_0 + b0; c2_1 = c2_1 + b1
+            c3_0 = c3_0 + b0; c3_1 = c3_1 + b1
+            c4_0 = c4_0 + b0; c4_1 = c4_1 + b1
+            c5_0 = c5_0 + b0; c5_1 = c5_1 + b1
+        }
+        if relu {
+            c0_0 = laneReLU(c0_0); c0_1 = laneReLU(c0_1)
+            c1_0 = laneReLU(c1_0); c1_1 = laneReLU(c1_1)
+            c2_0 = laneReLU(c2_0); c2_1 = laneReLU(c2_1)
+            c3_0 = laneReLU(c3_0); c3_1 = laneReLU(c3_1)
+            c4_0 = laneReLU(c4_0); c4_1 = laneReLU(c4_1)
+            c5_0 = laneReLU(c5_0); c5_1 = laneReLU(c5_1)
+        }
+        let o = UnsafeMutableRawPointer(out)
+        if 0 < rows {
+            o.storeBytes(of: c0_0, toByteOffset: 0 * ld * 4, as: SIMD8<Float>.self)
+            o.storeBytes(of: c0_1, toByteOffset: 0 * ld * 4 + 32, as: SIMD8<Float>.self)
+        }
+        if 1 < rows {
+            o.storeBytes(of: c1_0, toByteOffset: 1 * ld * 4, as: SIMD8<Float>.self)
+            o.storeBytes(of: c1_1, toByteOffset: 1 * ld * 4 + 32, as: SIMD8<Float>.self)
+        }
+        if 2 < rows {
+            o.storeBytes(of: c2_0, toByteOffset: 2 * ld * 4, as: SIMD8<Float>.self)
+            o.storeBytes(of: c2_1, toByteOffset: 2 * ld * 4 + 32, as: SIMD8<Float>.self)
+        }
+        if 3 < rows {
+            o.storeBytes(of: c3_0, toByteOffset: 3 * ld * 4, as: SIMD8<Float>.self)
+            o.storeBytes(of: c3_1, toByteOffset: 3 * ld * 4 + 32, as: SIMD8<Float>.self)
+        }
+        if 4 < rows {
+            o.storeBytes(of: c4_0, toByteOffset: 4 * ld * 4, as: SIMD8<Float>.self)
+            o.storeBytes(of: c4_1, toByteOffset: 4 * ld * 4 + 32, as: SIMD8<Float>.self)
+        }
+        if 5 < rows {
+            o.storeBytes(of: c5_0, toByteOffset: 5 * ld * 4, as: SIMD8<Float>.self)
+            o.storeBytes(of: c5_1, toByteOffset: 5 * ld * 4 + 32, as: SIMD8<Float>.self)
+        }
+    }
+
+    /// `x ≤ 0 → 0` lane by lane (NaN kept), as the tensor `relu`.
+    @inline(__always)
+    static func laneReLU(_ x: SIMD8<Float>) -> SIMD8<Float> { x.replacing(with: 0, where: x .<= 0) }
+
+    /// Max pooling over 2 × 2 windows with stride 2 of a pixel-major `height × width` image (`lanes`
+    /// channels, a multiple of 8, pixel `q` at `x[q·ld]`) into `channels` (≤ lanes) channel planes of
+    /// `outputHeight × outputWidth` (windows inside the image) at `out`, plane after plane. The values the
+    /// plane kernel `maxPool2x2` gives: a larger value wins, ties keep the first, and a window's first NaN
+    /// (in row-major order) wins. `pooled` holds `outputHeight · outputWidth · lanes` floats of scratch.
+    package static func lanePool2x2(
+        width: Int, outputHeight: Int, outputWidth: Int, lanes: Int, channels: Int, x: UnsafePointer<Float>, ld: Int,
+        pooled: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>
+    ) {
+        let outPlane = outputHeight * outputWidth
+        for oh in 0..<outputHeight {
+            for ow in 0..<outputWidth {
+                let top = UnsafeRawPointer(x + (2 * oh * width + 2 * ow) * ld)
+                let bottom = top + width * ld * 4
+                let target = UnsafeMutableRawPointer(pooled + (oh * outputWidth + ow) * lanes)
+                var v = 0
+                while v < lanes * 4 {
+                    var best = top.loadUnaligned(fromByteOffset: v, as: SIMD8<Float>.self)
+                    best = lanePick(best, top.loadUnaligned(fromByteOffset: v + ld * 4, as: SIMD8<Float>.self))
+                    best = lanePick(best, bottom.loadUnaligned(fromByteOffset: v, as: SIMD8<Float>.self))
+                    best = lanePick(best, bottom.loadUnaligned(fromByteOffset: v + ld * 4, as: SIMD8<Float>.self))
+                    target.storeBytes(of: best, toByteOffset: v, as: SIMD8<Float>.self)
+                    v += 32
+                }
+            }
+        }
+        // Pixel-major to channel planes.
+        for c in 0..<channels {
+            let plane = out + c * outPlane
+            for q in 0..<outPlane { plane[q] = pooled[q * lanes + c] }
+        }
+    }
+
+    /// `value` where it beats `best` (larger, or the first NaN), else `best`.
+    @inline(__always)
+    static func lanePick(_ best: SIMD8<Float>, _ value: SIMD8<Float>) -> SIMD8<Float> {
+        best.replacing(with: value, where: (value .> best) .| ((value .!= value) .& (best .== best)))
+    }
+
     /// `out[0..<8] = values (+ bias)`, then ReLU when asked: the GEMM kernel's epilogue.
     @inline(__always)
     static func store(_ values: SIMD8<Float>, _ out: UnsafeMutablePointer<Float>, _ bias: Float?, _ relu: Bool) {

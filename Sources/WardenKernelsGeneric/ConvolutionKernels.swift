@@ -280,14 +280,44 @@ extension ConvolutionKernels {
                 let out = padded + (c * p.height + row) * p.width
                 let y = row - g.padTop
                 if y < 0 || y >= g.height {
-                    out.update(repeating: 0, count: p.width)
+                    zero(out, count: p.width)
                     continue
                 }
-                if left > 0 { out.update(repeating: 0, count: left) }
-                if inside > 0 { (out + left).update(from: plane + y * g.width, count: inside) }
-                if right > 0 { (out + left + inside).update(repeating: 0, count: right) }
+                zero(out, count: left)
+                copy(plane + y * g.width, to: out + left, count: inside)
+                zero(out + left + inside, count: right)
             }
         }
+    }
+
+    /// `count` zeros at `out`, inline: rows of a small image are a few floats, where a call to `memset`
+    /// (what `update(repeating:count:)` becomes) costs more than the stores.
+    @inline(__always)
+    static func zero(_ out: UnsafeMutablePointer<Float>, count: Int) {
+        var i = 0
+        let raw = UnsafeMutableRawPointer(out)
+        while i + 4 <= count {
+            raw.storeBytes(of: SIMD4<Float>(), toByteOffset: i * 4, as: SIMD4<Float>.self)
+            i += 4
+        }
+        // Up to three left, unrolled (a loop here would be turned back into a `memset` call).
+        if i < count { out[i] = 0 }
+        if i + 1 < count { out[i + 1] = 0 }
+        if i + 2 < count { out[i + 2] = 0 }
+    }
+
+    /// Copies `count` floats inline (see ``zero(_:count:)``).
+    @inline(__always)
+    static func copy(_ source: UnsafePointer<Float>, to out: UnsafeMutablePointer<Float>, count: Int) {
+        var i = 0
+        let (from, to) = (UnsafeRawPointer(source), UnsafeMutableRawPointer(out))
+        while i + 4 <= count {
+            to.storeBytes(of: from.loadUnaligned(fromByteOffset: i * 4, as: SIMD4<Float>.self), toByteOffset: i * 4, as: SIMD4<Float>.self)
+            i += 4
+        }
+        if i < count { out[i] = source[i] }
+        if i + 1 < count { out[i + 1] = source[i + 1] }
+        if i + 2 < count { out[i + 2] = source[i + 2] }
     }
 
     /// Packs rows `rowStart..<rowStart+depth` and columns `columnStart..<columnStart+columns` of one

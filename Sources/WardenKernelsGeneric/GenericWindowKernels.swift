@@ -96,6 +96,13 @@ package enum GenericWindowKernels {
         let b = UnsafeRawPointer(bottom).loadUnaligned(as: SIMD8<Float>.self)
         var best = t.evenHalf
         let taps = (t.oddHalf, b.evenHalf, b.oddHalf)
+        guard let winners else {
+            best = pick(best, taps.0)
+            best = pick(best, taps.1)
+            best = pick(best, taps.2)
+            UnsafeMutableRawPointer(out).storeBytes(of: best, as: SIMD4<Float>.self)
+            return
+        }
         var index = SIMD4<Int32>(0, 2, 4, 6) &+ base
         let first = index
         var wins = beats(taps.0, best)
@@ -108,7 +115,7 @@ package enum GenericWindowKernels {
         best.replace(with: taps.2, where: wins)
         index.replace(with: first &+ width &+ 1, where: wins)
         UnsafeMutableRawPointer(out).storeBytes(of: best, as: SIMD4<Float>.self)
-        if let winners { UnsafeMutableRawPointer(winners).storeBytes(of: index, as: SIMD4<Int32>.self) }
+        UnsafeMutableRawPointer(winners).storeBytes(of: index, as: SIMD4<Int32>.self)
     }
 
     /// Lanes where `value` takes over from `best`: larger, or the first NaN.
@@ -127,6 +134,11 @@ package enum GenericWindowKernels {
 
     @inline(__always)
     static func pick(_ best: SIMD8<Float>, _ value: SIMD8<Float>) -> SIMD8<Float> {
+        best.replacing(with: value, where: beats(value, best))
+    }
+
+    @inline(__always)
+    static func pick(_ best: SIMD4<Float>, _ value: SIMD4<Float>) -> SIMD4<Float> {
         best.replacing(with: value, where: beats(value, best))
     }
 }

@@ -20,11 +20,20 @@ struct Conv2DForward: @unchecked Sendable {
     let direct: KernelSet.DirectConvolution?
     let blocksPerGroup: Int
     let channelBlock: Int
+    /// The channels-in-lanes kernel and its pooling, when prepared (see `init`), with its weights
+    /// (`[group of 16 channels][p][16]`), group count and each output pixel's offset in the padded image.
+    let lane: KernelSet.LaneKernels?
+    let laneWeights: PackingBufferPool.Buffer?
+    let laneGroups: Int
+    let pixelOffsets: [Int]
     /// Below this many flops the direct convolution of one image runs on one thread.
     static let directParallelThreshold = 1_000_000
 
-    /// `allowDirect: false` forces the GEMM path (tests compare the two).
-    init(plan: Conv2DPlan, kernels: KernelSet, weight: UnsafePointer<Float>, allowDirect: Bool = true) {
+    /// `allowDirect: false` forces the GEMM path (tests compare the two). `lanes` also prepares the
+    /// channels-in-lanes kernel where the direct one applies (one group), which `run` takes with 2 × 2
+    /// max pooling of stride 2: it computes no overlapping columns on narrow rows, and pools from its
+    /// pixel-major output straight into the channel planes.
+    init(plan: Conv2DPlan, kernels: KernelSet, weight: UnsafePointer<Float>, allowDirect: Bool = true, lanes: Bool = false) {
         self.plan = plan
         // Never run a kernel set the CPU lacks, whatever the caller asked for.
         blocking = (kernels.isSupported ? kernels : .generic).gemm
@@ -40,6 +49,31 @@ struct Conv2DForward: @unchecked Sendable {
         if allowDirect && g.strideWidth == 1 && g.outputWidth >= 8 && k <= blocking.kc {
             let kernel = (kernels.isSupported ? kernels : .generic).directConvolution
             direct = kernel.kernel
+            if lanes && plan.groups == 1 {
+                let laneKernels = (kernels.isSupported ? kernels : .generic).laneKernels
+                let groups = (plan.outputChannels + 15) / 16
+                let buffer = PackingBufferPool.take(groups * k * 16)
+                buffer.pointer.update(repeating: 0, count: groups * k * 16)
+                for m in 0..<plan.outputChannels {
+                    let row = weight + m * k
+                    let base = buffer.pointer + (m / 16) * k * 16 + m % 16
+                    for p in 0..<k { base[p * 16] = row[p] }
+                }
+                lane = laneKernels
+                laneWeights = buffer
+                laneGroups = groups
+                var pixelOffsets: [Int] = []
+                pixelOffsets.reserveCapacity(plan.spatial)
+                for oh in 0..<g.outputHeight {
+                    for ow in 0..<g.outputWidth { pixelOffsets.append(oh * g.strideHeight * padded.width + ow) }
+                }
+                self.pixelOffsets = pixelOffsets
+            } else {
+                lane = nil
+                laneWeights = nil
+                laneGroups = 0
+                pixelOffsets = []
+            }
             blocksPerGroup = (perGroup + kernel.channelBlock - 1) / kernel.channelBlock
             let cb = kernel.channelBlock
             channelBlock = cb
@@ -59,6 +93,10 @@ struct Conv2DForward: @unchecked Sendable {
         direct = nil
         blocksPerGroup = 0
         channelBlock = 0
+        lane = nil
+        laneWeights = nil
+        laneGroups = 0
+        pixelOffsets = []
         packedWeights = PackingBufferPool.take(plan.groups * paddedRows * k)
         // Group g, depth block at pc: paddedRows × kc floats at g·paddedRows·K + paddedRows·pc.
         for g in 0..<plan.groups {
@@ -73,7 +111,10 @@ struct Conv2DForward: @unchecked Sendable {
         }
     }
 
-    func release() { PackingBufferPool.give(packedWeights) }
+    func release() {
+        PackingBufferPool.give(packedWeights)
+        if let laneWeights { PackingBufferPool.give(laneWeights) }
+    }
 
     /// Max pooling applied to each image's output before it leaves the cache (inference): `geometry`
     /// pools one `[M, H', W']` output image.
@@ -81,6 +122,14 @@ struct Conv2DForward: @unchecked Sendable {
         var geometry: WindowGeometry
         var kernels: KernelSet
         var plane: Int { geometry.outputHeight * geometry.outputWidth }
+        /// 2 × 2 windows, stride 2, no padding or dilation, inside the image: what the channels-in-lanes
+        /// pooling does.
+        var isPairs: Bool {
+            let g = geometry
+            return g.kernelHeight == 2 && g.kernelWidth == 2 && g.strideHeight == 2 && g.strideWidth == 2 && g.padTop == 0
+                && g.padLeft == 0 && g.dilationHeight == 1 && g.dilationWidth == 1 && 2 * g.outputHeight <= g.height
+                && 2 * g.outputWidth <= g.width
+        }
     }
 
     /// `y = conv(x) (+ bias) (then ReLU) (then max pooling)` for the whole batch.
@@ -92,6 +141,10 @@ struct Conv2DForward: @unchecked Sendable {
         let flops = 2 * plan.batch * plan.outputChannels * plan.patchSize * spatial
         let threshold = direct == nil ? GEMM.parallelThreshold : Self.directParallelThreshold
         let workers = flops < threshold ? 1 : Swift.max(1, threads)
+        if let lane, let laneWeights, let pooling, pooling.isPairs {
+            runLanes(lane, weights: laneWeights, x: x, bias: bias, relu: relu, pooling: pooling, y: y, workers: workers)
+            return
+        }
         // Fewer images than workers: split each image too, the direct kernel by channel blocks (pooling
         // works plane by plane, so it can follow), the GEMM by nr-aligned column parts (not when
         // pooling, which needs whole images).
@@ -140,8 +193,62 @@ struct Conv2DForward: @unchecked Sendable {
         if parts == 1 {
             body(0)
         } else {
-            DispatchQueue.concurrentPerform(iterations: parts, execute: body)
+            Parallel.run(parts: parts, body)
         }
+    }
+
+    /// `run` through the channels-in-lanes kernel and its pooling; one image's channel groups split over
+    /// the workers when there are fewer images than workers.
+    func runLanes(
+        _ lane: KernelSet.LaneKernels, weights: PackingBufferPool.Buffer, x: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+        relu: Bool, pooling: Pooling, y: UnsafeMutablePointer<Float>, workers: Int
+    ) {
+        let splits = plan.batch >= workers ? 1 : Swift.max(1, Swift.min(laneGroups, (workers + plan.batch - 1) / plan.batch))
+        let units = plan.batch * splits
+        let parts = Swift.min(workers, units)
+        let job = Job(x: x, bias: bias, y: y, relu: relu)
+        let weights = UncheckedPointer(UnsafePointer(weights.pointer))
+        let g = plan.geometry, k = plan.patchSize, spatial = plan.spatial
+        let lanes = laneGroups * 16
+        let paddedSize = padded.isImage(g) ? 0 : plan.channels * padded.plane
+        let body: @Sendable (Int) -> Void = { part in
+            let first = units * part / parts, last = units * (part + 1) / parts
+            // Padded image, pixel-major convolution output, pooled output and the bias in 16-channel groups.
+            let scratch = PackingBufferPool.take(paddedSize + spatial * lanes + pooling.plane * lanes + lanes)
+            defer { PackingBufferPool.give(scratch) }
+            let convolved = scratch.pointer + paddedSize
+            let pooled = convolved + spatial * lanes
+            let laneBias = pooled + pooling.plane * lanes
+            if let bias = job.bias {
+                laneBias.update(repeating: 0, count: lanes)
+                laneBias.update(from: bias, count: plan.outputChannels)
+            }
+            var paddedImage = -1
+            for unit in first..<last {
+                let image = unit / splits, split = unit % splits
+                let g0 = laneGroups * split / splits, g1 = laneGroups * (split + 1) / splits
+                guard g0 < g1 else { continue }
+                let source = padded.isImage(g) ? job.x + image * plan.channels * plan.inputPlane : UnsafePointer(scratch.pointer)
+                if image != paddedImage {
+                    preparePadded(job.x + image * plan.channels * plan.inputPlane, into: scratch.pointer)
+                    paddedImage = image
+                }
+                let ld = (g1 - g0) * 16
+                let c0 = g0 * 16, c1 = Swift.min(plan.outputChannels, g1 * 16)
+                offsets.withUnsafeBufferPointer { offsets in
+                    pixelOffsets.withUnsafeBufferPointer { pixels in
+                        lane.convolution(
+                            spatial, pixels.baseAddress!, k, offsets.baseAddress!, source, weights.pointer, g0..<g1,
+                            job.bias == nil ? nil : UnsafePointer(laneBias), job.relu, convolved, ld)
+                    }
+                }
+                let p = pooling.geometry
+                lane.pool2x2(
+                    p.width, p.outputHeight, p.outputWidth, ld, c1 - c0, convolved, ld, pooled,
+                    job.y + (image * plan.outputChannels + c0) * pooling.plane)
+            }
+        }
+        Parallel.run(parts: parts, body)
     }
 
     /// The first output channel of flat channel block `block` (blocks run group by group; `totalBlocks`

@@ -136,7 +136,7 @@ package enum GEMM {
             job.run(rows: 0..<m, columns: 0..<n)
             return
         }
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
+        Parallel.run(parts: parts) { part in
             let first = units * part / parts * unit
             let last = Swift.min(length, units * (part + 1) / parts * unit)
             if splitColumns {

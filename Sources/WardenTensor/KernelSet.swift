@@ -99,6 +99,34 @@ extension KernelSet {
     }
 }
 
+extension KernelSet {
+    typealias LaneConvolution = @Sendable (
+        _ pixels: Int, _ pixelOffsets: UnsafePointer<Int>, _ depth: Int, _ offsets: UnsafePointer<Int>, _ padded: UnsafePointer<Float>,
+        _ weights: UnsafePointer<Float>, _ groups: Range<Int>, _ bias: UnsafePointer<Float>?, _ relu: Bool,
+        _ out: UnsafeMutablePointer<Float>, _ ld: Int
+    ) -> Void
+    typealias LanePool = @Sendable (
+        _ width: Int, _ outputHeight: Int, _ outputWidth: Int, _ lanes: Int, _ channels: Int, _ x: UnsafePointer<Float>, _ ld: Int,
+        _ pooled: UnsafeMutablePointer<Float>, _ out: UnsafeMutablePointer<Float>
+    ) -> Void
+
+    /// The channels-in-lanes convolution (16 output channels per group) and the 2 × 2 max pooling of its
+    /// pixel-major output into channel planes.
+    struct LaneKernels: Sendable {
+        var convolution: LaneConvolution
+        var pool2x2: LanePool
+    }
+
+    /// The channels-in-lanes kernels built for this set (the generic ones when this CPU lacks it).
+    var laneKernels: LaneKernels {
+        switch (isSupported ? self : .generic).value {
+        case .generic: LaneKernels(convolution: GenericConvKernels.laneConvolution, pool2x2: GenericConvKernels.lanePool2x2)
+        case .avx2: LaneKernels(convolution: AVX2ConvKernels.laneConvolution, pool2x2: AVX2ConvKernels.lanePool2x2)
+        case .avx512: LaneKernels(convolution: AVX512ConvKernels.laneConvolution, pool2x2: AVX512ConvKernels.lanePool2x2)
+        }
+    }
+}
+
 /// The shape of one kernel set's GEMM: register tile `mr × nr`, cache blocks `mc × kc` of A and
 /// `kc × nc` of B, the macro-kernels that multiply packed blocks (or A in place), and the row kernel that multiplies
 /// up to `rowKernelRows` unpacked rows of A by a packed block of B (the same sums, in the same order).

@@ -12,9 +12,15 @@ enum Parallel {
             body(0..<count)
             return
         }
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
+        run(parts: parts) { part in
             body(count * part / parts..<count * (part + 1) / parts)
         }
+    }
+
+    /// Calls `body(0..<parts)`, each part once, in parallel (on ``WorkerPool``'s threads and the caller);
+    /// returns when all have finished.
+    static func run(parts: Int, _ body: @Sendable (Int) -> Void) {
+        WorkerPool.shared.run(parts: parts, body)
     }
 }
 

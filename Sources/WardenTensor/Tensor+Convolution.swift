@@ -70,7 +70,7 @@ struct Conv2DPlan {
         if workers == 1 {
             body(0)
         } else {
-            DispatchQueue.concurrentPerform(iterations: workers, execute: body)
+            Parallel.run(parts: workers, body)
         }
     }
 
@@ -154,7 +154,7 @@ extension Tensor where Element == Float {
         }
         return try Tensor.build(shape: outputShape) { out in
             guard plan.spatial > 0, plan.batch > 0, plan.outputChannels > 0, out.count > 0 else { return }
-            let forward = Conv2DForward(plan: plan, kernels: kernels, weight: w.pointer)
+            let forward = Conv2DForward(plan: plan, kernels: kernels, weight: w.pointer, lanes: pooling?.isPairs ?? false)
             defer { forward.release() }
             forward.run(
                 x: x.pointer, bias: b.map { UnsafePointer($0.pointer) }, relu: relu, pooling: pooling, y: out.baseAddress!,

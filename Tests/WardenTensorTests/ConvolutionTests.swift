@@ -93,11 +93,13 @@ import WardenTesting
         Case(name: "no padding (reads the image itself)", input: [2, 4, 12, 12], weight: [6, 4, 3, 3]),
         // One image, enough flops to split its channel blocks over threads.
         Case(name: "batch 1 split by channel blocks", input: [1, 12, 16, 16], weight: [20, 12, 3, 3], options: Conv2DOptions(pads: [1, 1, 1, 1])),
+        Case(name: "16 to 32 channels on 14 × 14 (the bench CNN's second)", input: [3, 16, 14, 14], weight: [32, 16, 3, 3], options: Conv2DOptions(pads: [1, 1, 1, 1])),
+        Case(name: "batch 1, 37 channels, odd 9 × 11 output", input: [1, 5, 9, 11], weight: [37, 5, 3, 3], options: Conv2DOptions(pads: [1, 1, 1, 1])),
     ]
 
-    /// The direct kernel (small patches, unit column stride) gives exactly the bits of the packed GEMM it
-    /// replaces, for every kernel set this CPU runs, with and without ReLU and pooling, on one or two
-    /// threads.
+    /// The direct kernel (small patches, unit column stride) and, with 2 × 2 pooling, the channels-in-lanes
+    /// kernel give exactly the bits of the packed GEMM they replace, for every kernel set this CPU runs,
+    /// with and without ReLU and pooling, on one or two threads.
     @Test(arguments: directCases)
     func directConvolutionMatchesTheGEMMPathBitForBit(_ test: Case) throws {
         let x = TensorTestSupport.random(test.input, seed: 51).contiguous()
@@ -115,10 +117,11 @@ import WardenTesting
                     count = plan.batch * plan.outputChannels * geometry.outputHeight * geometry.outputWidth
                 }
                 var results: [[Float]] = []
-                for allowDirect in [false, true] {
-                    let forward = Conv2DForward(plan: plan, kernels: kernels, weight: w.pointer, allowDirect: allowDirect)
+                for (allowDirect, lanes) in [(false, false), (true, false), (true, true)] {
+                    let forward = Conv2DForward(plan: plan, kernels: kernels, weight: w.pointer, allowDirect: allowDirect, lanes: lanes)
                     defer { forward.release() }
                     #expect((forward.direct != nil) == allowDirect, "\(test.name): the direct kernel should apply")
+                    #expect((forward.lane != nil) == (lanes && plan.groups == 1), "\(test.name): the lane kernel should apply")
                     for threads in [1, 2] {
                         var y = [Float](repeating: .nan, count: count)
                         y.withUnsafeMutableBufferPointer { out in

@@ -11,16 +11,18 @@ import os
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 
 TARGETS = [
-    # target, type name, ISA, output channels per block, column vectors per tile, fused multiply-add.
+    # target, type name, ISA, output channels per block, column vectors per tile, fused multiply-add,
+    # pixels per tile of the channels-in-lanes kernel (16 channels as two SIMD8 each).
     # The tile's accumulators fill the registers without spilling: 4 × 1 SIMD8 (two XMM each) of 16 XMM,
-    # 4 × 3 of 16 YMM (12 FMA chains hide the FMA latency), 8 × 3 of 32 ZMM.
-    ("WardenKernelsGeneric", "GenericConvKernels", "baseline x86-64 (SSE2) or any CPU", 4, 1, False),
-    ("WardenKernelsAVX2", "AVX2ConvKernels", "AVX2 + FMA (compiled with -target-cpu haswell)", 4, 3, True),
-    ("WardenKernelsAVX512", "AVX512ConvKernels", "AVX-512 (compiled with -target-cpu skylake-avx512)", 8, 3, True),
+    # 4 × 3 of 16 YMM (12 FMA chains hide the FMA latency), 8 × 3 of 32 ZMM; in lanes 3 × 2 SIMD8 of 16
+    # XMM and 6 × 2 of 16 YMM (the GEMM micro-kernel's 6 × 16 tile).
+    ("WardenKernelsGeneric", "GenericConvKernels", "baseline x86-64 (SSE2) or any CPU", 4, 1, False, 3),
+    ("WardenKernelsAVX2", "AVX2ConvKernels", "AVX2 + FMA (compiled with -target-cpu haswell)", 4, 3, True, 6),
+    ("WardenKernelsAVX512", "AVX512ConvKernels", "AVX-512 (compiled with -target-cpu skylake-avx512)", 8, 3, True, 6),
 ]
 
 
-def source(name, isa, block, vectors, fma):
+def source(name, isa, block, vectors, fma, lane_pixels):
     L = []
     w = L.append
 
@@ -116,6 +118,7 @@ def source(name, isa, block, vectors, fma):
                 w(f"            store(c{r}_{i}, {out(i)} + {r} * plane, bias{r}, relu)")
             w("        }")
         w("    }")
+    lane_kernels(w, madd, lane_pixels)
     w("")
     w("    /// `out[0..<8] = values (+ bias)`, then ReLU when asked: the GEMM kernel's epilogue.")
     w("    @inline(__always)")
@@ -129,8 +132,129 @@ def source(name, isa, block, vectors, fma):
     return "\n".join(L) + "\n"
 
 
-for target, name, isa, block, vectors, fma in TARGETS:
+def lane_kernels(w, madd, n):
+    """The channels-in-lanes convolution (16 output channels per tile, `n` pixels) and the 2 × 2 pooling
+    that turns its pixel-major output into channel planes."""
+    w("")
+    w("    /// Pixels of the channels-in-lanes tile (see")
+    w("    /// ``laneConvolution(pixels:pixelOffsets:depth:offsets:padded:weights:groups:bias:relu:out:ld:)``).")
+    w(f"    package static let lanePixels = {n}")
+    w("")
+    w("    /// One image's convolution with output channels in vector lanes, 16 at a time (channel group `g` =")
+    w("    /// channels `16g..<16g+16`): output pixel `q`, channel `c` is `Σ_p weights[g][p][c − 16g] ·")
+    w("    /// padded[pixelOffsets[q] + offsets[p]]` summed in `p` order from zero (the order and multiply-add of")
+    w("    /// this target's GEMM micro-kernel, so the same bits as the other paths), plus `bias[c]`, then ReLU when")
+    w("    /// `relu`. `weights` is `[group][p][16]` (zero past the last channel), `bias` (when given) has 16 values")
+    w("    /// per group; `out` is pixel-major, pixel `q`'s channels of group `g` at `out[q·ld + 16(g − groups.lowerBound)]`.")
+    w("    /// Only channel groups `groups` are computed. No lanes are wasted on image rows narrower than a")
+    w("    /// vector, unlike the pixels-in-lanes kernel.")
+    w("    package static func laneConvolution(")
+    w("        pixels: Int, pixelOffsets: UnsafePointer<Int>, depth: Int, offsets: UnsafePointer<Int>, padded: UnsafePointer<Float>,")
+    w("        weights: UnsafePointer<Float>, groups: Range<Int>, bias: UnsafePointer<Float>?, relu: Bool, out: UnsafeMutablePointer<Float>,")
+    w("        ld: Int")
+    w("    ) {")
+    w("        for g in groups {")
+    w("            let wg = weights + g * depth * 16")
+    w("            let b = bias.map { $0 + g * 16 }")
+    w("            let o = out + (g - groups.lowerBound) * 16")
+    w("            var i = 0")
+    w("            while i < pixels {")
+    w(f"                let rows = Swift.min({n}, pixels - i)")
+    w("                // Edge tiles repeat the last pixel (computed, not stored).")
+    args = ", ".join(f"padded + pixelOffsets[i + Swift.min({r}, rows - 1)]" for r in range(n))
+    w(f"                laneTile(depth: depth, offsets: offsets, x: ({args}), w: wg, bias: b, relu: relu, rows: rows, out: o + i * ld, ld: ld)")
+    w(f"                i += {n}")
+    w("            }")
+    w("        }")
+    w("    }")
+    w("")
+    ptr = "(" + ", ".join(["UnsafePointer<Float>"] * n) + ")"
+    w(f"    /// {n} pixels times 16 channels.")
+    w("    @inline(__always)")
+    w("    static func laneTile(")
+    w(f"        depth: Int, offsets: UnsafePointer<Int>, x: {ptr}, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,")
+    w("        relu: Bool, rows: Int, out: UnsafeMutablePointer<Float>, ld: Int")
+    w("    ) {")
+    for r in range(n):
+        w(f"        var c{r}_0 = SIMD8<Float>(); var c{r}_1 = SIMD8<Float>()")
+    w("        var pw = UnsafeRawPointer(w)")
+    w("        var p = 0")
+    w("        while p < depth {")
+    w("            let offset = offsets[p]")
+    w("            let w0 = pw.loadUnaligned(fromByteOffset: 0, as: SIMD8<Float>.self)")
+    w("            let w1 = pw.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)")
+    for r in range(n):
+        w(f"            let a{r} = SIMD8<Float>(repeating: x.{r}[offset])")
+        w(f"            c{r}_0 = {madd(f'c{r}_0', f'a{r}', 'w0')}")
+        w(f"            c{r}_1 = {madd(f'c{r}_1', f'a{r}', 'w1')}")
+    w("            pw += 64")
+    w("            p += 1")
+    w("        }")
+    # The epilogue works on whole registers (an optional SIMD8 bias was rebuilt lane by lane per store).
+    w("        if let bias {")
+    w("            let b0 = UnsafeRawPointer(bias).loadUnaligned(as: SIMD8<Float>.self)")
+    w("            let b1 = UnsafeRawPointer(bias).loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)")
+    for r in range(n):
+        w(f"            c{r}_0 = c{r}_0 + b0; c{r}_1 = c{r}_1 + b1")
+    w("        }")
+    w("        if relu {")
+    for r in range(n):
+        w(f"            c{r}_0 = laneReLU(c{r}_0); c{r}_1 = laneReLU(c{r}_1)")
+    w("        }")
+    w("        let o = UnsafeMutableRawPointer(out)")
+    for r in range(n):
+        w(f"        if {r} < rows {{")
+        w(f"            o.storeBytes(of: c{r}_0, toByteOffset: {r} * ld * 4, as: SIMD8<Float>.self)")
+        w(f"            o.storeBytes(of: c{r}_1, toByteOffset: {r} * ld * 4 + 32, as: SIMD8<Float>.self)")
+        w("        }")
+    w("    }")
+    w("")
+    w("    /// `x ≤ 0 → 0` lane by lane (NaN kept), as the tensor `relu`.")
+    w("    @inline(__always)")
+    w("    static func laneReLU(_ x: SIMD8<Float>) -> SIMD8<Float> { x.replacing(with: 0, where: x .<= 0) }")
+    w("")
+    w("    /// Max pooling over 2 × 2 windows with stride 2 of a pixel-major `height × width` image (`lanes`")
+    w("    /// channels, a multiple of 8, pixel `q` at `x[q·ld]`) into `channels` (≤ lanes) channel planes of")
+    w("    /// `outputHeight × outputWidth` (windows inside the image) at `out`, plane after plane. The values the")
+    w("    /// plane kernel `maxPool2x2` gives: a larger value wins, ties keep the first, and a window's first NaN")
+    w("    /// (in row-major order) wins. `pooled` holds `outputHeight · outputWidth · lanes` floats of scratch.")
+    w("    package static func lanePool2x2(")
+    w("        width: Int, outputHeight: Int, outputWidth: Int, lanes: Int, channels: Int, x: UnsafePointer<Float>, ld: Int,")
+    w("        pooled: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>")
+    w("    ) {")
+    w("        let outPlane = outputHeight * outputWidth")
+    w("        for oh in 0..<outputHeight {")
+    w("            for ow in 0..<outputWidth {")
+    w("                let top = UnsafeRawPointer(x + (2 * oh * width + 2 * ow) * ld)")
+    w("                let bottom = top + width * ld * 4")
+    w("                let target = UnsafeMutableRawPointer(pooled + (oh * outputWidth + ow) * lanes)")
+    w("                var v = 0")
+    w("                while v < lanes * 4 {")
+    w("                    var best = top.loadUnaligned(fromByteOffset: v, as: SIMD8<Float>.self)")
+    w("                    best = lanePick(best, top.loadUnaligned(fromByteOffset: v + ld * 4, as: SIMD8<Float>.self))")
+    w("                    best = lanePick(best, bottom.loadUnaligned(fromByteOffset: v, as: SIMD8<Float>.self))")
+    w("                    best = lanePick(best, bottom.loadUnaligned(fromByteOffset: v + ld * 4, as: SIMD8<Float>.self))")
+    w("                    target.storeBytes(of: best, toByteOffset: v, as: SIMD8<Float>.self)")
+    w("                    v += 32")
+    w("                }")
+    w("            }")
+    w("        }")
+    w("        // Pixel-major to channel planes.")
+    w("        for c in 0..<channels {")
+    w("            let plane = out + c * outPlane")
+    w("            for q in 0..<outPlane { plane[q] = pooled[q * lanes + c] }")
+    w("        }")
+    w("    }")
+    w("")
+    w("    /// `value` where it beats `best` (larger, or the first NaN), else `best`.")
+    w("    @inline(__always)")
+    w("    static func lanePick(_ best: SIMD8<Float>, _ value: SIMD8<Float>) -> SIMD8<Float> {")
+    w("        best.replacing(with: value, where: (value .> best) .| ((value .!= value) .& (best .== best)))")
+    w("    }")
+
+
+for target, name, isa, block, vectors, fma, lane_pixels in TARGETS:
     path = os.path.join(ROOT, "Sources", target, f"{name}.swift")
     with open(path, "w") as f:
-        f.write(source(name, isa, block, vectors, fma))
+        f.write(source(name, isa, block, vectors, fma, lane_pixels))
     print("wrote", os.path.relpath(path, ROOT))

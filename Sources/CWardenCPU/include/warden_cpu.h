@@ -12,4 +12,14 @@
 /// cpuid and xgetbv.
 int warden_cpu_features(void);
 
+/// A spin-wait hint (`pause` on x86, `yield` on ARM): lets the sibling hyper-thread run and saves power
+/// while a thread polls a flag another thread will set within microseconds.
+static inline void warden_cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ volatile("yield");
+#endif
+}
+
 #endif
