@@ -125,9 +125,21 @@ package enum GEMM {
             return
         }
         // Split C into aligned parts, one per thread. B packed here: the longer side (each thread packs
-        // the part of B, or of A, it needs). B packed in advance: rows, so each thread packs only its own
-        // rows of A and streams the shared B, unless there are too few rows to go round.
-        let splitColumns = packsB ? n >= m || n >= threadCount * blocking.nr * 4 : m < 4 * blocking.mr * threadCount
+        // the part of B, or of A, it needs). B packed in advance and A read in place (nothing to pack):
+        // the side that leaves the busiest thread the fewest register tiles (256 rows of 6 are 43 tiles,
+        // 22 for one thread by rows × 16 column slivers, against 8 slivers × 43 by columns).
+        let splitColumns: Bool
+        if packsB {
+            splitColumns = n >= m || n >= threadCount * blocking.nr * 4
+        } else if aColumnStride != 1 || alpha != 1 {
+            // A is packed: by rows, so each thread packs only its own rows, unless too few go round.
+            splitColumns = m < 4 * blocking.mr * threadCount
+        } else {
+            let rowTiles = (m + blocking.mr - 1) / blocking.mr, columnTiles = (n + blocking.nr - 1) / blocking.nr
+            let byRows = (rowTiles + threadCount - 1) / threadCount * columnTiles
+            let byColumns = (columnTiles + threadCount - 1) / threadCount * rowTiles
+            splitColumns = byColumns < byRows
+        }
         let length = splitColumns ? n : m
         let unit = splitColumns ? blocking.nr : blocking.mr
         let units = (length + unit - 1) / unit
