@@ -135,7 +135,10 @@ extension Tensor where Element == Float {
     /// `MaxPool`): each image's convolution is pooled while it is still in cache, so the full-size
     /// output is never written. The same values as the three operations one after the other.
     /// - Throws: `.invalidInput` when the shapes or options do not fit.
-    package func conv2d(weight: Tensor, bias: Tensor?, options: Conv2DOptions, relu: Bool, maxPool: Pool2DOptions?) throws -> Tensor {
+    /// `cache`, when given, keeps the prepared weights between calls: only for a weight that never changes.
+    package func conv2d(
+        weight: Tensor, bias: Tensor?, options: Conv2DOptions, relu: Bool, maxPool: Pool2DOptions?, cache: ConvolutionCache? = nil
+    ) throws -> Tensor {
         let plan = try Conv2DPlan(input: shape, weight: weight.shape, options: options)
         if let bias, bias.shape != [plan.outputChannels] {
             throw WardenError.invalidInput("Conv2D bias \(bias.shape) must be [\(plan.outputChannels)]")
@@ -154,11 +157,19 @@ extension Tensor where Element == Float {
         }
         return try Tensor.build(shape: outputShape) { out in
             guard plan.spatial > 0, plan.batch > 0, plan.outputChannels > 0, out.count > 0 else { return }
-            let forward = Conv2DForward(plan: plan, kernels: kernels, weight: w.pointer, lanes: pooling?.isPairs ?? false)
-            defer { forward.release() }
-            forward.run(
-                x: x.pointer, bias: b.map { UnsafePointer($0.pointer) }, relu: relu, pooling: pooling, y: out.baseAddress!,
-                threads: threads)
+            let lanes = pooling?.isPairs ?? false
+            let entry = cache.map { cache in
+                cache.entry(ConvolutionCache.Key(input: shape, weight: weight.shape, kernels: kernels, lanes: lanes)) {
+                    Conv2DForward(plan: plan, kernels: kernels, weight: w.pointer, lanes: lanes)
+                }
+            }
+            let forward = entry?.forward ?? Conv2DForward(plan: plan, kernels: kernels, weight: w.pointer, lanes: lanes)
+            defer { if entry == nil { forward.release() } }
+            withExtendedLifetime(entry) {
+                forward.run(
+                    x: x.pointer, bias: b.map { UnsafePointer($0.pointer) }, relu: relu, pooling: pooling, y: out.baseAddress!,
+                    threads: threads)
+            }
         }
     }
 

@@ -96,6 +96,22 @@ struct ONNXFusionTests {
         }
     }
 
+    /// The fused convolution keeps its prepared weights per input shape (a few at a time): runs that hit,
+    /// miss and evict them give the same values as the first run and as the node-by-node graph.
+    @Test func preparedConvolutionsAreReusedAcrossRuns() throws {
+        let session = try ONNXSession(model: try Self.chain().model())
+        let w3 = ONNXTestGraphs.random([6, 3], seed: 85)
+        var first: [Int: Tensor<Float>] = [:]
+        for n in [1, 2, 1, 9, 3, 4, 5, 6, 1, 2] {
+            let x = ONNXTestGraphs.random([n, 2, 8, 8], seed: 86 + UInt64(n))
+            let feeds = ["x": ONNXValue(x), "w3": ONNXValue(w3)]
+            let fused = try session.run(feeds)["y"]!.floatTensor!
+            if let earlier = first[n] { #expect(fused == earlier, "batch \(n)") } else { first[n] = fused }
+            let unfused = try session.run(feeds, values: ["y", "p1", "h"])["y"]!.floatTensor!
+            #expect(Self.maxDifference(fused, unfused) <= 1e-5, "batch \(n)")
+        }
+    }
+
     @Test func aPoolThatDoesNotFitNamesThePoolNode() throws {
         // Pads as large as the kernel are refused; the error must name the MaxPool node, not the Conv.
         let session = try ONNXSession(model: try Self.chain(poolPads: [2, 2, 2, 2]).model())

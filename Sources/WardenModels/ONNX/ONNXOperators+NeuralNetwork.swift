@@ -71,8 +71,11 @@ extension ONNXOperators {
     /// `Conv`, or `Conv` followed by `Relu` when `relu` and then by the `MaxPool` node `maxPool` when
     /// given (the session fuses such chains for inference; a 2-D chain then pools each image while it
     /// is in cache).
-    static func convolution(_ node: ONNXNode, relu: Bool = false, maxPool: ONNXNode? = nil) throws -> ONNXKernel {
+    /// `constantWeight`: the weight is an initialiser no feed can replace, so the fused path keeps its
+    /// prepared layout between runs.
+    static func convolution(_ node: ONNXNode, relu: Bool = false, maxPool: ONNXNode? = nil, constantWeight: Bool = false) throws -> ONNXKernel {
         let window = try WindowAttributes(node)
+        let cache = constantWeight ? ConvolutionCache() : nil
         let groups = try node.int("group", default: 1)
         let pool = try maxPool.map { try PoolAttributes($0, max: true) }
         let poolKernel = try maxPool.map { try pooling($0, max: true) }
@@ -94,7 +97,7 @@ extension ONNXOperators {
                     _ = try Tensor<Float>.maxPool2dOutputShape(input: convolved, options: options)
                     return options
                 }
-                return .float(Variable(try x.value.conv2d(weight: w.value, bias: bias?.value, options: options, relu: relu, maxPool: poolOptions)))
+                return .float(Variable(try x.value.conv2d(weight: w.value, bias: bias?.value, options: options, relu: relu, maxPool: poolOptions, cache: cache)))
             }
             if oneDimensional {
                 x = try x.unsqueezed(axes: [2])

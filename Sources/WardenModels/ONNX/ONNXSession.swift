@@ -127,7 +127,12 @@ public final class ONNXSession: Sendable {
             }
             prepared.outputs = last.outputs
             if node.opType == "Conv" {
-                if fusedRelu || pool != nil { prepared.kernel = try ONNXOperators.convolution(node, relu: fusedRelu, maxPool: pool) }
+                // A weight from an initialiser that is not also a graph input (which a feed would replace).
+                let constantWeight = node.inputs.count > 1 && model.initializers[node.inputs[1]] != nil
+                    && !model.inputs.contains { $0.name == node.inputs[1] }
+                if fusedRelu || pool != nil {
+                    prepared.kernel = try ONNXOperators.convolution(node, relu: fusedRelu, maxPool: pool, constantWeight: constantWeight)
+                }
             } else if let weights = try ONNXOperators.constantGemmWeights(node, model: model) {
                 prepared.kernel = try ONNXOperators.denseGemm(node, weights: weights, relu: fusedRelu)
             } else if fusedRelu {
