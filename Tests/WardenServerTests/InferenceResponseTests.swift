@@ -220,7 +220,7 @@ struct InferenceResponseTests {
             ("mallory", "garbage"), ("x", ["client": "y", "reason": "r", "by": "b", "lifted": false]),
             ("z", ["client": "z", "reason": "r", "by": "b", "until": "soon", "lifted": false]), ("w", ["client": "w", "by": "b", "lifted": false]),
         ] {
-            try await store.saveDocument(BlockPersistence.kind, id, value, onlyIfAbsent: false, audit: draft)
+            try await store.saveDocument(GuardPersistence.kind, id, value, onlyIfAbsent: false, audit: draft)
         }
         try await Task.sleep(for: .milliseconds(50))
         // Restarted: the blocks in force are back, the rest is not.

@@ -41,8 +41,8 @@ extension InferenceAPI {
         let principal = try await require([.admin, .reviewer], context, subject: "guard/incidents")
         let type = request.uri.queryParameters["type"].map { InputValidator.clean(String($0.prefix(40))) }
         let limit = request.uri.queryParameters["limit"].flatMap { Int(String($0)) }.map { min(max($0, 1), 1000) } ?? 100
-        let items = incidents.list(type: type, limit: limit)
         try await restoreBlocks(context)
+        let items = incidents.list(type: type, limit: limit)
         let now = server.registry.clock.now().timeIntervalSince1970
         try await audit(principal, "guard.incident.list", "guard/incidents", ["count": .int(Int64(items.count))])
         return JSONResponse.make([
@@ -54,6 +54,7 @@ extension InferenceAPI {
     func showIncident(_ context: WardenRequestContext) async throws -> Response {
         let principal = try await require([.admin, .reviewer], context, subject: "guard/incidents")
         let id = try context.parameters.require("id")
+        try await restoreBlocks(context)
         guard let incident = incidents.incident(id) else {
             throw InferenceError(.notFound, "no incident '\(InputValidator.clean(String(id.prefix(40))))'", reason: "not_found")
         }
@@ -136,10 +137,15 @@ extension InferenceAPI {
     func restore(_ context: WardenRequestContext) async throws -> Response {
         let principal = try await require([.admin], context, subject: "guard/fallbacks")
         let model = try context.parameters.require("model")
+        try await restoreBlocks(context)
         guard let fallback = routes.restore(model) else {
             throw InferenceError(.notFound, "'\(InputValidator.clean(String(model.prefix(200))))' has no fallback in force", reason: "not_found")
         }
-        try await audit(principal, "guard.restore", "guard/fallbacks/\(model)", ["fallback": .string(fallback)])
+        try await blocks.saveFallback(
+            model, nil,
+            audit: AuditDraft(
+                time: server.registry.clock.timestamp(), actor: principal.name, action: "guard.restore", subject: "guard/fallbacks/\(model)",
+                details: ["fallback": .string(fallback)]))
         return JSONResponse.make(["model": .string(model), "restored": true, "fallback": .string(fallback)])
     }
 

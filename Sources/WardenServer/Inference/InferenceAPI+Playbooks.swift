@@ -16,6 +16,8 @@ extension InferenceAPI {
         else { return }
         guard alert.type != "blocked" else { return }
         let clientID = type == "drift" ? nil : context.principal?.id ?? "anonymous"
+        // Incident ids continue after those kept from before a restart.
+        try? await blocks.restored()
         let id = incidents.open(alert, clientID: clientID ?? "*")
         for action in configuration.playbook.actions(for: alert) {
             let step = await carryOut(action, incident: id, alert: alert, clientID: clientID, tokenID: request.flatMap(Self.tokenID))
@@ -32,6 +34,18 @@ extension InferenceAPI {
             } catch {
                 logger.error("could not audit a playbook action: \(String(describing: Swift.type(of: error)))")
             }
+        }
+        guard let incident = incidents.incident(id) else { return }
+        do {
+            try await blocks.save(
+                incident,
+                audit: AuditDraft(
+                    time: server.registry.clock.timestamp(), actor: Self.gatewayPrincipal.name, action: "guard.incident", subject: "guard/incidents/\(id)",
+                    details: [
+                        "type": .string(alert.type), "client": .string(alert.client), "model": .string(model), "actions": .int(Int64(incident.steps.count)),
+                    ]))
+        } catch {
+            logger.error("could not keep incident \(id) in the store: \(Self.describe(error))")
         }
     }
 
@@ -84,6 +98,15 @@ extension InferenceAPI {
                 return .init(action: name, outcome: "skipped", detail: "no fallback model is configured for '\(alert.model)'")
             }
             routes.fallBack(alert.model, to: fallback)
+            do {
+                try await blocks.saveFallback(
+                    alert.model, fallback,
+                    audit: AuditDraft(
+                        time: server.registry.clock.timestamp(), actor: Self.gatewayPrincipal.name, action: "guard.fallback",
+                        subject: "guard/fallbacks/\(alert.model)", details: ["fallback": .string(fallback), "incident": .string(incident)]))
+            } catch {
+                return .init(action: name, outcome: "done", detail: "'\(alert.model)' now serves '\(fallback)' until restored, but not across a restart: \(Self.describe(error))")
+            }
             return .init(action: name, outcome: "done", detail: "'\(alert.model)' now serves '\(fallback)' until restored")
         }
     }
@@ -99,8 +122,8 @@ extension InferenceAPI {
         throw InferenceError(.forbidden, message, reason: "blocked")
     }
 
-    /// Waits until the blocks kept in the store are in the blocklist (503 when they cannot be
-    /// read: serving a blocked client because the store hiccupped is not an option).
+    /// Waits until the blocks, incidents and fallbacks kept in the store are back (503 when they
+    /// cannot be read: serving a blocked client because the store hiccupped is not an option).
     func restoreBlocks(_ context: WardenRequestContext) async throws {
         do {
             try await blocks.restored()

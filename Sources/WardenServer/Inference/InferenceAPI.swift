@@ -22,8 +22,8 @@ struct InferenceAPI: Sendable {
     let concurrency: ConcurrencyLimiter
     let incidents: IncidentLog
     let blocklist: ClientBlocklist
-    /// The blocks kept in the store across restarts.
-    let blocks: BlockPersistence
+    /// The blocks, incidents and fallbacks kept in the store across restarts.
+    let blocks: GuardPersistence
     let routes: ServingRoutes
     let drift: DriftMonitor?
 
@@ -43,9 +43,11 @@ struct InferenceAPI: Sendable {
             webhook: inference.webhook.map { WebhookQueue(policy: $0.policy, transport: WebhookTransport.post(to: $0.url)) })
         incidents = IncidentLog()
         blocklist = ClientBlocklist()
-        blocks = BlockPersistence(store: server.registry.store, blocklist: blocklist, clock: server.registry.clock)
-        drift = inference.drift.map { DriftMonitor(policy: $0, references: inference.references) }
         routes = ServingRoutes(splits: inference.splits.compactMapValues { try? TrafficSplit($0) })
+        blocks = GuardPersistence(
+            store: server.registry.store, blocklist: blocklist, incidents: incidents, routes: routes, fallbacks: inference.playbook.fallbacks,
+            clock: server.registry.clock)
+        drift = inference.drift.map { DriftMonitor(policy: $0, references: inference.references) }
         adversarial = server.configuration.inference.adversarial.map { AdversarialGuard(policy: $0, references: server.configuration.inference.references) }
         reviews = ReviewQueue()
         concurrency = ConcurrencyLimiter(limit: server.configuration.inference.maxConcurrent)
@@ -94,6 +96,7 @@ struct InferenceAPI: Sendable {
     /// an explicit version is rerouted).
     func model(_ context: WardenRequestContext) async throws -> ServedModel {
         let name = try context.parameters.require("name")
+        try await restoreBlocks(context)  // fallbacks kept from before a restart
         if let version = context.parameters.get("version") {
             return try await repository.resolve(name, version: version, principal: context.principal)
         }

@@ -4,28 +4,42 @@ import WardenCore
 import WardenGuard
 import WardenRegistry
 
-/// Keeps the gateway's client blocks across restarts: each block and each unblock is a document
-/// of kind `guard.block` (id: the client) in the registry's store, written in the same transaction
-/// as its audit event, and the blocks still in force are loaded back into the in-memory
-/// ``ClientBlocklist`` before the first request is checked against it. Documents that do not
-/// read as a block (hand-edited, truncated) are skipped, never trusted.
-final class BlockPersistence: Sendable {
+/// Keeps the gateway's incident-response state across restarts, in the registry's store, each write
+/// in the same transaction as its audit event:
+/// - client blocks: documents of kind `guard.block` (id: the client), a block or an unblock;
+/// - incidents: `guard.incident`, in `IncidentLog.capacity` slots used in turn (id: the incident
+///   number modulo the capacity), so the store holds at most as many as the log;
+/// - fallbacks: `guard.fallback` (id: the model), switched on by a playbook or off by a person.
+/// They are loaded back (blocks into the ``ClientBlocklist``, incidents into the ``IncidentLog``,
+/// fallbacks into the ``ServingRoutes``) before the first request is checked against them.
+/// Documents that do not read as what they should be (hand-edited, truncated) are skipped, never
+/// trusted; a stored fallback is restored only while it is still the configured one.
+final class GuardPersistence: Sendable {
     static let kind = "guard.block"
+    static let incidentKind = "guard.incident"
+    static let fallbackKind = "guard.fallback"
     /// The most blocks loaded back (the blocklist's own bound).
     static let limit = 10_000
 
     let store: any RegistryStore
     let blocklist: ClientBlocklist
+    let incidents: IncidentLog
+    let routes: ServingRoutes
+    /// The configured fallbacks (model → fallback): only these are restored.
+    let fallbacks: [String: String]
     let clock: WardenClock
     private let restoring = Mutex<Task<Int, any Error>?>(nil)
 
-    init(store: any RegistryStore, blocklist: ClientBlocklist, clock: WardenClock) {
+    init(store: any RegistryStore, blocklist: ClientBlocklist, incidents: IncidentLog, routes: ServingRoutes, fallbacks: [String: String], clock: WardenClock) {
         self.store = store
         self.blocklist = blocklist
+        self.incidents = incidents
+        self.routes = routes
+        self.fallbacks = fallbacks
         self.clock = clock
     }
 
-    /// Loads the persisted blocks into the blocklist, once (tried again after a failure).
+    /// Loads the persisted blocks, incidents and fallbacks, once (tried again after a failure).
     func restored() async throws {
         let task = restoring.withLock { current -> Task<Int, any Error> in
             if let current { return current }
@@ -41,7 +55,8 @@ final class BlockPersistence: Sendable {
         }
     }
 
-    /// The blocks in force among the stored ones, put into the blocklist; how many.
+    /// The blocks in force among the stored ones, put into the blocklist, the stored incidents into
+    /// the log and the active fallbacks into the routes; how many blocks.
     func load() async throws -> Int {
         let now = clock.now().timeIntervalSince1970
         var count = 0
@@ -50,7 +65,27 @@ final class BlockPersistence: Sendable {
             blocklist.block(entry, now: now)
             count += 1
         }
+        let stored = try await store.documents(Self.incidentKind, prefix: "", limit: incidents.capacity)
+        incidents.restore(stored.compactMap { IncidentLog.Incident(json: $0.value) })
+        for (model, value) in try await store.documents(Self.fallbackKind, prefix: "", limit: Self.limit) {
+            guard value["model"]?.stringValue == model, value["active"] == true, let fallback = value["fallback"]?.stringValue,
+                fallbacks[model] == fallback
+            else { continue }
+            routes.fallBack(model, to: fallback)
+        }
         return count
+    }
+
+    /// Records an incident as it stands (after its playbook actions), with its audit event.
+    func save(_ incident: IncidentLog.Incident, audit: AuditDraft) async throws {
+        let slot = (IncidentLog.number(incident.id) ?? 0) % incidents.capacity
+        try await store.saveDocument(Self.incidentKind, String(slot), incident.json, onlyIfAbsent: false, audit: audit)
+    }
+
+    /// Records that `model` serves `fallback` (nil: serves itself again), with its audit event.
+    func saveFallback(_ model: String, _ fallback: String?, audit: AuditDraft) async throws {
+        let value: JSONValue = ["model": .string(model), "fallback": fallback.map { .string($0) } ?? .null, "active": .bool(fallback != nil)]
+        try await store.saveDocument(Self.fallbackKind, model, value, onlyIfAbsent: false, audit: audit)
     }
 
     /// Records a block (with its audit event).
